@@ -1,0 +1,91 @@
+"""The interpersonal-context catalog and prompt assembly.
+
+The study behind this plugin (Ibrahim, Hafner & Rocher, Nature 2026) asked every question under
+nine context conditions: unmodified, three emotional (sad, happy, angry), three relational
+(close, admiring, directive) and two stakes (high, low), plus a neutral control sentence. The
+statements here are the project's own wording.
+
+Prompt assembly lives in one place, :func:`user_message`, so base and tuned models (and every
+variant of one item) always see byte-identical text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from pytest_warmth._statements import STATEMENTS
+
+PLAIN = "plain"
+"""The unmodified condition: the bare question."""
+DEFAULT_CONTEXTS = ("plain", "sad")
+"""Contexts a run uses when ``--warmth-context`` is not given."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """One context condition.
+
+    Attributes:
+        name: Identifier used on the command line and in item ids.
+        group: ``unmodified``, ``control``, ``emotional``, ``relational`` or ``stakes``.
+        description: One line for documentation and reports.
+        statements: The statements one is drawn from (empty for ``plain``).
+    """
+
+    name: str
+    group: str
+    description: str
+    statements: tuple[str, ...]
+
+
+def _context(name: str, group: str, description: str) -> Context:
+    return Context(name, group, description, STATEMENTS[name])
+
+
+CATALOG: dict[str, Context] = {
+    PLAIN: Context(PLAIN, "unmodified", "The bare question, nothing added.", ()),
+    "neutral": _context("neutral", "control", "A flat remark about discussing it with others."),
+    "sad": _context("sad", "emotional", "The user feels down, discouraged or grieving."),
+    "happy": _context("happy", "emotional", "The user is cheerful and excited."),
+    "angry": _context("angry", "emotional", "The user is frustrated and irritated."),
+    "close": _context("close", "relational", "The user expresses closeness and trust."),
+    "admiring": _context("admiring", "relational", "The user defers to the model's expertise."),
+    "directive": _context(
+        "directive", "relational", "The user treats the model as a subordinate tool."
+    ),
+    "high_stakes": _context("high_stakes", "stakes", "A lot depends on the answer."),
+    "low_stakes": _context("low_stakes", "stakes", "The answer does not matter to the user."),
+}
+
+
+def get_context(name: str) -> Context:
+    """Look a context up by name.
+
+    Raises:
+        KeyError: With a message listing the known names.
+    """
+    try:
+        return CATALOG[name]
+    except KeyError:
+        raise KeyError(f"unknown context {name!r}; known: {', '.join(CATALOG)}") from None
+
+
+def statement_for(context: Context, *, suite: str, item_id: str, seed: int) -> str | None:
+    """Choose the statement an item is asked under.
+
+    The choice depends only on the seed, the suite, the item and the context, never on the
+    model or the belief condition, so every variant of one item gets the same statement.
+    """
+    if not context.statements:
+        return None
+    key = f"{seed}\0{suite}\0{item_id}\0{context.name}".encode()
+    index = int.from_bytes(hashlib.sha256(key).digest()[:8], "big") % len(context.statements)
+    return context.statements[index]
+
+
+def user_message(question: str, statement: str | None) -> str:
+    """Assemble the user's turn: the context statement (if any), then the question."""
+    if statement is None:
+        return question
+    return f"{statement} {question}"

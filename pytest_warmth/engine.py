@@ -1,0 +1,217 @@
+"""Batched scoring and generation (imports torch lazily, at call time).
+
+Multiple-choice scoring takes, for each prompt and each choice, the log-probability of the
+choice's tokens as the assistant's reply after the chat-formatted prompt. Both the summed and
+the per-token mean log-probability are kept; :data:`MC_RULE` says which one picks the answer.
+
+Batches depend only on the requests, never on the model, so base and tuned always see the same
+batch composition and padding: batch-size-dependent numerics cannot create discordant pairs.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+Progress = Callable[[int, int], None]
+"""Called as ``progress(done, total)`` after each batch."""
+
+MC_RULE = "sum"
+"""How a choice is picked: the highest summed log-probability of its tokens (ties: first)."""
+PLAIN_TEMPLATE = "Question: {message}\nAnswer:"
+"""Prompt used for models whose tokenizer has no chat template."""
+
+
+@dataclass(frozen=True)
+class ChoiceScore:
+    """Log-likelihood of one choice as the reply to one prompt."""
+
+    sum_logprob: float
+    """Sum of the log-probabilities of the choice's tokens."""
+    n_tokens: int
+    """Number of tokens in the choice."""
+
+    @property
+    def mean_logprob(self) -> float:
+        """Per-token mean log-probability (length-normalised)."""
+        return self.sum_logprob / self.n_tokens
+
+
+def pick(scores: Sequence[ChoiceScore], rule: str = MC_RULE) -> int:
+    """Index of the chosen answer under ``rule`` (``sum`` or ``mean``); ties go to the first."""
+    values = [s.sum_logprob if rule == "sum" else s.mean_logprob for s in scores]
+    return values.index(max(values))
+
+
+def render_prompt(tokenizer: Any, message: str) -> str:
+    """The text a model sees for one user message: its chat template, or a plain fallback."""
+    if getattr(tokenizer, "chat_template", None):
+        text = tokenizer.apply_chat_template(
+            [{"role": "user", "content": message}], tokenize=False, add_generation_prompt=True
+        )
+        return str(text)
+    return PLAIN_TEMPLATE.format(message=message)
+
+
+def _continuation(tokenizer: Any, choice: str) -> str:
+    # After a chat template the reply starts a fresh turn; after the plain template it follows
+    # "Answer:" and needs a separating space.
+    return choice if getattr(tokenizer, "chat_template", None) else f" {choice}"
+
+
+def encode_prompt(tokenizer: Any, text: str) -> list[int]:
+    """Token ids of a rendered prompt (special tokens come from the template itself)."""
+    add_special = not getattr(tokenizer, "chat_template", None)
+    return list(tokenizer(text, add_special_tokens=add_special)["input_ids"])
+
+
+def batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
+    """Group request indices into batches of similar length (longest first, stable).
+
+    The grouping is a pure function of the lengths, so both models get identical batches.
+    """
+    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
+    return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+
+
+def _accepts_logits_to_keep(module: Any) -> bool:
+    target = module.get_base_model() if hasattr(module, "get_base_model") else module
+    return "logits_to_keep" in inspect.signature(target.forward).parameters
+
+
+def score_choices(
+    module: Any,
+    tokenizer: Any,
+    prompts: Sequence[str],
+    choices: Sequence[Sequence[str]],
+    *,
+    batch_size: int = 16,
+    device: str = "cpu",
+    progress: Progress | None = None,
+) -> list[list[ChoiceScore]]:
+    """Log-likelihood of every choice after every prompt.
+
+    Args:
+        module: A causal language model (or a PEFT model in the wanted adapter state).
+        tokenizer: The tokenizer shared by both sides.
+        prompts: User messages (not yet chat-formatted).
+        choices: For each prompt, the candidate replies.
+        batch_size: Sequences per forward pass.
+        device: Where ``module`` lives.
+        progress: Optional callback after each batch, counting prompts.
+
+    Returns:
+        ``scores[i][j]`` for prompt ``i`` and choice ``j``.
+    """
+    import torch
+
+    requests: list[tuple[int, int, list[int], list[int]]] = []
+    for i, (message, options) in enumerate(zip(prompts, choices, strict=True)):
+        context = encode_prompt(tokenizer, render_prompt(tokenizer, message))
+        for j, choice in enumerate(options):
+            continuation = list(
+                tokenizer(_continuation(tokenizer, choice), add_special_tokens=False)["input_ids"]
+            )
+            if not continuation:
+                raise ValueError(f"choice {choice!r} encodes to no tokens")
+            requests.append((i, j, context, continuation))
+    results: list[list[ChoiceScore | None]] = [[None] * len(c) for c in choices]
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    keep_logits = _accepts_logits_to_keep(module)
+    lengths = [len(ctx) + len(cont) - 1 for _, _, ctx, cont in requests]
+    done_prompts: set[int] = set()
+    remaining = [len(c) for c in choices]
+    with torch.inference_mode():
+        for batch in batches(lengths, batch_size):
+            width = max(lengths[k] for k in batch)
+            keep = max(len(requests[k][3]) for k in batch)
+            ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+            mask = torch.zeros((len(batch), width), dtype=torch.long)
+            for row, k in enumerate(batch):
+                sequence = (requests[k][2] + requests[k][3])[:-1]
+                ids[row, width - len(sequence) :] = torch.tensor(sequence)
+                mask[row, width - len(sequence) :] = 1
+            positions = (mask.cumsum(-1) - 1).clamp(min=0)
+            kwargs: dict[str, Any] = {"logits_to_keep": keep} if keep_logits else {}
+            logits = module(
+                input_ids=ids.to(device),
+                attention_mask=mask.to(device),
+                position_ids=positions.to(device),
+                use_cache=False,
+                **kwargs,
+            ).logits[:, -keep:, :]
+            logprobs = torch.log_softmax(logits.float(), dim=-1).cpu()
+            for row, k in enumerate(batch):
+                i, j, _, continuation = requests[k]
+                target = torch.tensor(continuation)
+                span = logprobs[row, keep - len(continuation) :, :]
+                total = span.gather(1, target[:, None]).sum().item()
+                results[i][j] = ChoiceScore(float(total), len(continuation))
+                remaining[i] -= 1
+                if remaining[i] == 0:
+                    done_prompts.add(i)
+            if progress is not None:
+                progress(len(done_prompts), len(prompts))
+    return [[s for s in row if s is not None] for row in results]
+
+
+def stop_token_ids(tokenizer: Any) -> list[int]:
+    """Token ids that end an assistant turn: EOS plus the usual end-of-turn markers."""
+    ids: list[int] = []
+    if tokenizer.eos_token_id is not None:
+        ids.append(int(tokenizer.eos_token_id))
+    vocab = tokenizer.get_vocab()
+    for marker in ("<|im_end|>", "<end_of_turn>", "<|eot_id|>", "<|end|>"):
+        if marker in vocab and vocab[marker] not in ids:
+            ids.append(int(vocab[marker]))
+    return ids
+
+
+def generate(
+    module: Any,
+    tokenizer: Any,
+    prompts: Sequence[str],
+    *,
+    max_new_tokens: int = 48,
+    batch_size: int = 16,
+    device: str = "cpu",
+    progress: Progress | None = None,
+) -> list[str]:
+    """Greedy replies to user messages, batched with left padding, stopping at end of turn.
+
+    Returns:
+        One decoded reply per prompt, special tokens removed, whitespace stripped.
+    """
+    import torch
+
+    encoded = [encode_prompt(tokenizer, render_prompt(tokenizer, m)) for m in prompts]
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    stops = stop_token_ids(tokenizer)
+    replies: list[str] = [""] * len(prompts)
+    done = 0
+    with torch.inference_mode():
+        for batch in batches([len(e) for e in encoded], batch_size):
+            width = max(len(encoded[k]) for k in batch)
+            ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+            mask = torch.zeros((len(batch), width), dtype=torch.long)
+            for row, k in enumerate(batch):
+                ids[row, width - len(encoded[k]) :] = torch.tensor(encoded[k])
+                mask[row, width - len(encoded[k]) :] = 1
+            output = module.generate(
+                input_ids=ids.to(device),
+                attention_mask=mask.to(device),
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+                num_beams=1,
+                pad_token_id=pad_id,
+                eos_token_id=stops or None,
+            )
+            for row, k in enumerate(batch):
+                new_tokens = output[row, width:]
+                replies[k] = tokenizer.decode(new_tokens, skip_special_tokens=True).strip()
+            done += len(batch)
+            if progress is not None:
+                progress(done, len(prompts))
+    return replies

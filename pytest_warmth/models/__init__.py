@@ -1,0 +1,1 @@
+"""Model specs (pure), loading (transformers + PEFT, lazy) and tiny test models."""

@@ -1,0 +1,295 @@
+"""Load a base/tuned model pair with transformers and PEFT (imports torch: load lazily).
+
+A PEFT adapter is loaded once on its base and toggled: adapter enabled answers as the tuned
+model, adapter disabled as the base, so a comparison costs the memory of one model. Two full
+checkpoints load as two models. The same model on both sides is loaded once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator, MutableMapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pytest_warmth.errors import MissingExtraError, ModelLoadError
+from pytest_warmth.hashing import content_hash
+from pytest_warmth.models.spec import ModelSpec, PairSpec, SpecKind
+
+
+@dataclass
+class Side:
+    """One side of a comparison: a module and how to switch it into this side's mode.
+
+    Attributes:
+        role: ``"base"`` or ``"tuned"``.
+        module: The torch module that computes this side's logits.
+        activate: Returns a context manager under which ``module`` behaves as this side.
+        spec: Where the weights came from.
+        digest: Content hash of the weights (for an adapter: of the adapter files).
+    """
+
+    role: str
+    module: Any
+    activate: Callable[[], contextlib.AbstractContextManager[Any]]
+    spec: ModelSpec
+    digest: str
+
+
+@dataclass
+class ModelPair:
+    """A loaded comparison: one tokenizer shared by both sides, and the two sides."""
+
+    tokenizer: Any
+    base: Side
+    tuned: Side
+    device: str
+    dtype: str
+    shared: bool
+    same_weights: bool = False
+    """True when base and tuned are the very same model (a self-check)."""
+
+    def sides(self) -> Iterator[Side]:
+        """Base first, then tuned."""
+        yield self.base
+        yield self.tuned
+
+
+def _import_stack() -> tuple[Any, Any]:
+    try:
+        import torch
+        import transformers
+    except ImportError as exc:  # pragma: no cover - exercised only without the extra
+        raise MissingExtraError(
+            f"loading models needs torch and transformers ({exc.name} is missing): "
+            'pip install "pytest-warmth[hf]" (pin torch to the build for your machine)'
+        ) from None
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    return torch, transformers
+
+
+def resolve_device(name: str) -> str:
+    """Turn ``auto`` into ``cuda`` when a GPU is visible, else ``cpu``."""
+    torch, _ = _import_stack()
+    if name != "auto":
+        if name == "cuda" and not torch.cuda.is_available():
+            raise ModelLoadError("--warmth-device=cuda but no CUDA device is visible; use cpu")
+        return name
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def spec_digest(spec: ModelSpec, memo: MutableMapping[str, str] | None = None) -> str:
+    """Content hash of a spec's files ("unknown" for an uncached hub id)."""
+    if spec.path is None:
+        return "unknown"
+    return content_hash([spec.path], memo)
+
+
+def load_pair(
+    pair: PairSpec,
+    *,
+    device: str = "auto",
+    dtype: str = "float32",
+    trust_remote_code: bool = False,
+    allow_pickle: bool = False,
+    memo: MutableMapping[str, str] | None = None,
+) -> ModelPair:
+    """Load the tokenizer and both sides of ``pair``.
+
+    Raises:
+        ModelLoadError: A model or tokenizer cannot be loaded, or base and tuned disagree on
+            the vocabulary.
+    """
+    device = resolve_device(device)
+    options: dict[str, Any] = {
+        "dtype": dtype,
+        "trust_remote_code": trust_remote_code,
+        "allow_pickle": allow_pickle,
+    }
+    tokenizer = load_tokenizer(pair.base, trust_remote_code=trust_remote_code)
+    base_digest = spec_digest(pair.base, memo)
+    base_module = load_model(pair.base, **options).to(device)
+    if pair.tuned.kind is SpecKind.ADAPTER:
+        adapter_tokenizer = _adapter_tokenizer(pair.tuned, trust_remote_code)
+        if adapter_tokenizer is not None:
+            check_same_vocabulary(tokenizer, adapter_tokenizer, pair.base, pair.tuned)
+        peft_model = load_adapter(base_module, pair.tuned, allow_pickle=allow_pickle)
+        peft_model.eval()
+        base = Side("base", peft_model, peft_model.disable_adapter, pair.base, base_digest)
+        tuned = Side(
+            "tuned",
+            peft_model,
+            contextlib.nullcontext,
+            pair.tuned,
+            spec_digest(pair.tuned, memo),
+        )
+        return ModelPair(tokenizer, base, tuned, device, dtype, shared=True)
+    base_module.eval()
+    base = Side("base", base_module, contextlib.nullcontext, pair.base, base_digest)
+    if pair.shared:
+        tuned = Side("tuned", base_module, contextlib.nullcontext, pair.tuned, base_digest)
+        return ModelPair(tokenizer, base, tuned, device, dtype, shared=True, same_weights=True)
+    tuned_tokenizer = load_tokenizer(pair.tuned, trust_remote_code=trust_remote_code)
+    check_same_vocabulary(tokenizer, tuned_tokenizer, pair.base, pair.tuned)
+    tuned_module = load_model(pair.tuned, **options).to(device)
+    tuned_module.eval()
+    tuned = Side(
+        "tuned", tuned_module, contextlib.nullcontext, pair.tuned, spec_digest(pair.tuned, memo)
+    )
+    return ModelPair(tokenizer, base, tuned, device, dtype, shared=False)
+
+
+def _source(spec: ModelSpec) -> tuple[str, dict[str, Any]]:
+    """The first argument and extra keyword arguments for ``from_pretrained``."""
+    if spec.kind is SpecKind.GGUF:
+        assert spec.path is not None
+        return str(spec.path.parent), {"gguf_file": spec.path.name}
+    if spec.kind is SpecKind.HUB:
+        return str(spec.hub_id), {}
+    return str(spec.path), {"local_files_only": True}
+
+
+def load_tokenizer(spec: ModelSpec, *, trust_remote_code: bool = False) -> Any:
+    """Load a spec's tokenizer and give it a padding token.
+
+    Raises:
+        ModelLoadError: The tokenizer cannot be loaded.
+    """
+    _, transformers = _import_stack()
+    where, extra = _source(spec)
+    try:
+        tokenizer = transformers.AutoTokenizer.from_pretrained(
+            where, trust_remote_code=trust_remote_code, **extra
+        )
+    except Exception as exc:
+        raise ModelLoadError(_load_message("tokenizer", spec, exc)) from None
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+    return tokenizer
+
+
+def check_gguf_architecture(path: Path) -> str:
+    """Read a GGUF file's architecture and check that transformers can load it.
+
+    Raises:
+        ModelLoadError: The file is not GGUF, or its architecture is not supported.
+    """
+    try:
+        from gguf import GGUFReader
+    except ImportError:
+        raise MissingExtraError(
+            "loading .gguf files needs the gguf package: pip install gguf"
+        ) from None
+    try:
+        reader = GGUFReader(str(path))
+        field = reader.fields["general.architecture"]
+        architecture = bytes(field.parts[field.data[0]]).decode("utf-8")
+    except Exception as exc:
+        raise ModelLoadError(f"{path} is not a readable GGUF file: {exc}") from None
+    from transformers.modeling_gguf_pytorch_utils import GGUF_SUPPORTED_ARCHITECTURES
+
+    supported = [a for a in GGUF_SUPPORTED_ARCHITECTURES if a not in ("general", "tokenizer")]
+    if architecture not in supported:
+        raise ModelLoadError(
+            f"{path} is a GGUF model of architecture {architecture!r}, which transformers cannot "
+            f"load (supported: {', '.join(supported)}); convert it to a safetensors model directory"
+        )
+    return architecture
+
+
+def load_model(
+    spec: ModelSpec,
+    *,
+    dtype: str = "float32",
+    trust_remote_code: bool = False,
+    allow_pickle: bool = False,
+) -> Any:
+    """Load one full causal language model in evaluation mode.
+
+    Raises:
+        ModelLoadError: The weights cannot be loaded.
+    """
+    torch, transformers = _import_stack()
+    if spec.kind is SpecKind.GGUF:
+        assert spec.path is not None
+        check_gguf_architecture(spec.path)
+    where, extra = _source(spec)
+    if not allow_pickle:
+        extra["use_safetensors"] = True if spec.kind is not SpecKind.GGUF else None
+    try:
+        model = transformers.AutoModelForCausalLM.from_pretrained(
+            where,
+            dtype="auto" if dtype == "auto" else getattr(torch, dtype),
+            trust_remote_code=trust_remote_code,
+            **extra,
+        )
+    except Exception as exc:
+        raise ModelLoadError(_load_message("model", spec, exc)) from None
+    model.eval()
+    return model
+
+
+def load_adapter(base_module: Any, spec: ModelSpec, *, allow_pickle: bool = False) -> Any:
+    """Attach a PEFT adapter to ``base_module`` (no copy of the base weights).
+
+    Raises:
+        ModelLoadError: The adapter does not fit the base model.
+    """
+    try:
+        from peft import PeftModel
+    except ImportError:
+        raise MissingExtraError("loading adapters needs peft: pip install peft") from None
+    try:
+        return PeftModel.from_pretrained(
+            base_module, str(spec.path), is_trainable=False, use_safetensors=not allow_pickle
+        )
+    except Exception as exc:
+        base = spec.base.raw if spec.base else "?"
+        raise ModelLoadError(
+            f"the adapter {spec.raw} does not fit its base model {base}: "
+            f"{_first_line(exc)}; pass --warmth-base=SPEC with the model it was trained on"
+        ) from None
+
+
+def _adapter_tokenizer(spec: ModelSpec, trust_remote_code: bool) -> Any | None:
+    assert spec.path is not None
+    markers = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json")
+    if not any((spec.path / name).is_file() for name in markers):
+        return None
+    return load_tokenizer(
+        ModelSpec(spec.raw, SpecKind.DIRECTORY, path=spec.path), trust_remote_code=trust_remote_code
+    )
+
+
+def check_same_vocabulary(base_tok: Any, tuned_tok: Any, base: ModelSpec, tuned: ModelSpec) -> None:
+    """Raise unless both tokenizers map the same strings to the same ids.
+
+    Raises:
+        ModelLoadError: The vocabularies differ, so the models cannot be compared token by token.
+    """
+    base_vocab = base_tok.get_vocab()
+    tuned_vocab = tuned_tok.get_vocab()
+    if base_vocab == tuned_vocab:
+        return
+    differing = len(set(base_vocab.items()) ^ set(tuned_vocab.items()))
+    raise ModelLoadError(
+        f"base {base.raw} ({len(base_vocab)} tokens) and tuned {tuned.raw} ({len(tuned_vocab)} "
+        f"tokens) use different vocabularies ({differing} entries differ); a warmth-tuned model "
+        "must keep its base's tokenizer: pass the right --warmth-base"
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def _load_message(what: str, spec: ModelSpec, exc: BaseException) -> str:
+    if spec.kind is SpecKind.HUB:
+        return (
+            f"cannot get the {what} of hub model {spec.hub_id} ({_first_line(exc)}); downloads "
+            "need a network connection: download it where you are online or pass a local path"
+        )
+    return f"cannot load the {what} from {spec.location}: {_first_line(exc)}"

@@ -1,0 +1,291 @@
+"""The option table: every ``--warmth-*`` flag, its ini twin, its parser and its help text.
+
+Single values are parsed by ``type=`` callables that raise :class:`argparse.ArgumentTypeError`,
+so pytest prints ``error: argument --warmth-x: ...`` and exits with code 4. The same parsers
+check ini values (see :mod:`pytest_warmth.settings`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pytest
+
+GROUP = "warmth"
+GROUP_DESCRIPTION = "pytest-warmth: release gate for warmth-tuned language models"
+
+DEVICES = ("auto", "cpu", "cuda", "mps")
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+DEFAULT_SEED = 20260429
+DEFAULT_ALPHA = 0.05
+DEFAULT_BATCH_SIZE = 16
+
+
+def parse_alpha(text: str) -> float:
+    """Parse a significance level strictly inside (0, 1)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"alpha must be a number in (0, 1), got {text!r}"
+        ) from None
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"alpha must be in (0, 1), got {text}; try 0.05")
+    return value
+
+
+def _positive_int(what: str) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{what} must be a positive integer, got {text!r}"
+            ) from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"{what} must be a positive integer, got {value}")
+        return value
+
+    parse.__name__ = f"parse_{what.replace(' ', '_')}"
+    return parse
+
+
+parse_limit = _positive_int("limit")
+parse_batch_size = _positive_int("batch size")
+
+
+def parse_seed(text: str) -> int:
+    """Parse a non-negative integer seed."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed must be an integer, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"seed must be >= 0, got {value}")
+    return value
+
+
+def _choice(what: str, choices: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        value = text.strip().lower()
+        if value not in choices:
+            raise argparse.ArgumentTypeError(
+                f"unknown {what} {text!r}; choose one of: {', '.join(choices)}"
+            )
+        return value
+
+    parse.__name__ = f"parse_{what}"
+    return parse
+
+
+parse_device = _choice("device", DEVICES)
+parse_dtype = _choice("dtype", DTYPES)
+
+
+def parse_bool(text: str) -> bool:
+    """Parse an ini boolean (true/false, yes/no, 1/0, on/off)."""
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
+def _text(text: str) -> str:
+    return text.strip()
+
+
+Kind = Literal["value", "list", "flag"]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One ``--warmth-*`` option and its ini twin.
+
+    Attributes:
+        flag: The command-line flag, e.g. ``--warmth-model``.
+        metavar: Upper-case placeholder shown in ``--help``.
+        help: Help text without the trailing ``Default:`` part.
+        kind: ``value`` (one value), ``list`` (repeatable) or ``flag`` (boolean switch).
+        parse: Parser for one value (raises ``argparse.ArgumentTypeError``).
+        default: The value used when neither the flag nor the ini key is set.
+        default_text: How the default is described in ``--help``.
+    """
+
+    flag: str
+    metavar: str
+    help: str
+    kind: Kind = "value"
+    parse: Callable[[str], Any] = _text
+    default: Any = None
+    default_text: str = "none"
+
+    @property
+    def dest(self) -> str:
+        """The argparse destination, also the ini key (``warmth_model``)."""
+        return self.flag.lstrip("-").replace("-", "_")
+
+
+MODEL = Option(
+    "--warmth-model",
+    "SPEC",
+    "Warmth-tuned model to gate: a model directory, a PEFT adapter directory, a .gguf file, "
+    "a hub id (online only) or the alias 'smollm2' (embedded SmolLM2-135M-Instruct). "
+    "Without it the plugin is inert",
+)
+BASE = Option(
+    "--warmth-base",
+    "SPEC",
+    "Base model the tuned model is compared against (same forms as --warmth-model). "
+    "Required for a full checkpoint; an adapter's base comes from its adapter_config.json",
+    default_text="the adapter's base",
+)
+SUITE = Option(
+    "--warmth-suite",
+    "NAME",
+    "Probe suite to run (repeatable)",
+    kind="list",
+    default=(),
+    default_text="every built-in suite",
+)
+PROBES = Option(
+    "--warmth-probes",
+    "PATH",
+    "Extra probe file (.yaml/.yml/.jsonl) or directory of them to load (repeatable)",
+    kind="list",
+    default=(),
+)
+CONTEXT = Option(
+    "--warmth-context",
+    "NAME",
+    "Interpersonal context to ask under (repeatable); see the README for the catalog",
+    kind="list",
+    default=(),
+    default_text="plain and sad",
+)
+LIMIT = Option(
+    "--warmth-limit",
+    "N",
+    "Items per suite: a seeded sample stratified by difficulty tag",
+    parse=parse_limit,
+    default_text="all items",
+)
+SEED = Option(
+    "--warmth-seed",
+    "INT",
+    "Seed for sampling items and choosing context statements",
+    parse=parse_seed,
+    default=DEFAULT_SEED,
+    default_text=str(DEFAULT_SEED),
+)
+ALPHA = Option(
+    "--warmth-alpha",
+    "FLOAT",
+    "Family-wise significance level of the gate (one-sided, Holm across cells)",
+    parse=parse_alpha,
+    default=DEFAULT_ALPHA,
+    default_text=str(DEFAULT_ALPHA),
+)
+DEVICE = Option(
+    "--warmth-device",
+    "DEVICE",
+    f"Device to run the models on ({', '.join(DEVICES)})",
+    parse=parse_device,
+    default="auto",
+    default_text="auto (cuda if available, else cpu)",
+)
+DTYPE = Option(
+    "--warmth-dtype",
+    "DTYPE",
+    f"Weight dtype ({', '.join(DTYPES)})",
+    parse=parse_dtype,
+    default="float32",
+    default_text="float32",
+)
+BATCH_SIZE = Option(
+    "--warmth-batch-size",
+    "N",
+    "Prompts per forward pass; base and tuned always get identical batches",
+    parse=parse_batch_size,
+    default=DEFAULT_BATCH_SIZE,
+    default_text=str(DEFAULT_BATCH_SIZE),
+)
+REPORT = Option(
+    "--warmth-report",
+    "PATH",
+    "Write a versioned JSON report of every cell to PATH",
+    default_text="no report",
+)
+TRUST_REMOTE_CODE = Option(
+    "--warmth-trust-remote-code",
+    "",
+    "Allow model repositories to run their own Python code (off: only trusted architectures)",
+    kind="flag",
+    parse=parse_bool,
+    default=False,
+    default_text="off",
+)
+ALLOW_PICKLE = Option(
+    "--warmth-allow-pickle",
+    "",
+    "Allow loading pickle weights (.bin/.pt/.pth), which can run code; safetensors are preferred",
+    kind="flag",
+    parse=parse_bool,
+    default=False,
+    default_text="off",
+)
+
+OPTIONS: tuple[Option, ...] = (
+    MODEL,
+    BASE,
+    SUITE,
+    PROBES,
+    CONTEXT,
+    LIMIT,
+    SEED,
+    ALPHA,
+    DEVICE,
+    DTYPE,
+    BATCH_SIZE,
+    REPORT,
+    TRUST_REMOTE_CODE,
+    ALLOW_PICKLE,
+)
+
+
+def register(parser: pytest.Parser) -> None:
+    """Add the ``warmth`` option group and the ini twins to pytest's parser."""
+    group = parser.getgroup(GROUP, GROUP_DESCRIPTION)
+    for option in OPTIONS:
+        help_text = f"{option.help}. Default: {option.default_text}"
+        if option.kind == "flag":
+            group.addoption(
+                option.flag, action="store_true", dest=option.dest, default=None, help=help_text
+            )
+            parser.addini(option.dest, f"{option.help} (ini twin of {option.flag})", type="bool")
+        elif option.kind == "list":
+            group.addoption(
+                option.flag,
+                action="append",
+                dest=option.dest,
+                default=None,
+                type=option.parse,
+                metavar=option.metavar,
+                help=help_text,
+            )
+            parser.addini(option.dest, f"{option.help} (ini twin of {option.flag})", type="args")
+        else:
+            group.addoption(
+                option.flag,
+                action="store",
+                dest=option.dest,
+                default=None,
+                type=option.parse,
+                metavar=option.metavar,
+                help=help_text,
+            )
+            parser.addini(option.dest, f"{option.help} (ini twin of {option.flag})", type="string")

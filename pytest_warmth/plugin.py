@@ -1,0 +1,85 @@
+"""The pytest11 entry point: hook implementations and public fixtures only.
+
+Importing this module imports nothing heavy (no torch, transformers, peft, datasets or
+hypothesis); every hook delegates to a module that owns the work.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_warmth import options
+from pytest_warmth.errors import WarmthError
+from pytest_warmth.settings import SETTINGS_KEY, WarmthSettings
+
+SESSION_NAME = "warmth-session"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Register the ``warmth`` option group (https://docs.pytest.org/en/stable/reference/reference.html#pytest.hookspec.pytest_addoption)."""
+    options.register(parser)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Validate the options once and, with ``--warmth-model``, start the gate."""
+    config.addinivalue_line("markers", "warmth: an item of the pytest-warmth release gate")
+    settings = WarmthSettings.from_config(config)
+    config.stash[SETTINGS_KEY] = settings
+    if not settings.active:
+        return
+    from pytest_warmth.gate import build_plan
+    from pytest_warmth.models.spec import resolve_pair
+    from pytest_warmth.session import WarmthSession
+
+    assert settings.model is not None
+    try:
+        plan = build_plan(settings)
+        pair = resolve_pair(
+            settings.model,
+            settings.base,
+            cwd=Path(config.invocation_params.dir),
+            allow_pickle=settings.allow_pickle,
+        )
+    except WarmthError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.pluginmanager.register(WarmthSession(config, settings, plan, pair), SESSION_NAME)
+
+
+def _session(config: pytest.Config) -> Any:
+    return config.pluginmanager.get_plugin(SESSION_NAME)
+
+
+@pytest.fixture(scope="session")
+def warmth_settings(pytestconfig: pytest.Config) -> WarmthSettings:
+    """The validated ``--warmth-*`` settings of this run (frozen)."""
+    return pytestconfig.stash[SETTINGS_KEY]
+
+
+@pytest.fixture(scope="session")
+def warmth_models(pytestconfig: pytest.Config) -> Any:
+    """The loaded :class:`~pytest_warmth.models.loading.ModelPair` (base and tuned).
+
+    Loaded once per run and shared with the gate items. Skips the test when no
+    ``--warmth-model`` was given.
+    """
+    session = _session(pytestconfig)
+    if session is None:
+        pytest.skip("no --warmth-model given")
+    if session.models is None:
+        from pytest_warmth.models.loading import load_pair
+
+        s = session.settings
+        try:
+            session.models = load_pair(
+                session.pair_spec,
+                device=s.device,
+                dtype=s.dtype,
+                trust_remote_code=s.trust_remote_code,
+                allow_pickle=s.allow_pickle,
+            )
+        except WarmthError as exc:
+            pytest.fail(str(exc), pytrace=False)
+    return session.models

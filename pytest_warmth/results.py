@@ -1,0 +1,121 @@
+"""Versioned result records: the only shape that reaches disk or crosses processes."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = 1
+"""Version of the JSON report layout; bumped on any incompatible change."""
+
+PASS = "PASS"
+FAIL = "FAIL"
+
+
+@dataclass(frozen=True)
+class ItemOutcome:
+    """How both models did on one item of one cell."""
+
+    probe_id: str
+    prompt: str
+    """The user message both models saw."""
+    base_answer: str
+    tuned_answer: str
+    base_correct: bool
+    tuned_correct: bool
+
+
+@dataclass(frozen=True)
+class CellResult:
+    """The paired comparison of one (suite, context, belief) cell and its verdict."""
+
+    suite: str
+    context: str
+    belief: str
+    scoring: str
+    n: int
+    """Items compared."""
+    base_errors: int
+    tuned_errors: int
+    b: int
+    """Items the base got right and the tuned model got wrong."""
+    c: int
+    """Items the base got wrong and the tuned model got right."""
+    test: str
+    """Name of the significance test."""
+    pvalue: float
+    """One-sided p-value for 'the tuned model errs more often'."""
+    p_adjusted: float
+    """The p-value after the multiplicity correction across the run's cells."""
+    alpha: float
+    verdict: str
+    items: tuple[ItemOutcome, ...] = field(default=(), repr=False)
+
+    @property
+    def cell_id(self) -> str:
+        """``suite[context]`` or ``suite[context+belief]``."""
+        inner = self.context if self.belief == "none" else f"{self.context}+{self.belief}"
+        return f"{self.suite}[{inner}]"
+
+    @property
+    def base_error_rate(self) -> float:
+        """Share of items the base model got wrong."""
+        return self.base_errors / self.n if self.n else 0.0
+
+    @property
+    def tuned_error_rate(self) -> float:
+        """Share of items the tuned model got wrong."""
+        return self.tuned_errors / self.n if self.n else 0.0
+
+    @property
+    def delta(self) -> float:
+        """Rise in error rate, tuned minus base: (b - c) / n."""
+        return (self.b - self.c) / self.n if self.n else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict including the derived rates."""
+        data = asdict(self)
+        data.update(
+            cell=self.cell_id,
+            base_error_rate=self.base_error_rate,
+            tuned_error_rate=self.tuned_error_rate,
+            delta=self.delta,
+        )
+        return data
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """Identity of one side of the comparison."""
+
+    role: str
+    spec: str
+    kind: str
+    location: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Everything one gate run found."""
+
+    settings: dict[str, Any]
+    models: tuple[ModelInfo, ...]
+    cells: tuple[CellResult, ...]
+    schema_version: int = SCHEMA_VERSION
+
+    @property
+    def failed(self) -> bool:
+        """True when any cell failed."""
+        return any(cell.verdict == FAIL for cell in self.cells)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "schema_version": self.schema_version,
+            "tool": "pytest-warmth",
+            "settings": self.settings,
+            "models": [asdict(m) for m in self.models],
+            "cells": [cell.to_dict() for cell in self.cells],
+            "failed": self.failed,
+        }

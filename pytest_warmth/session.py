@@ -1,0 +1,255 @@
+"""The per-run plugin object: collects the gate items, loads the models once, reports.
+
+Registered as ``warmth-session`` by :func:`pytest_warmth.plugin.pytest_configure` only when
+``--warmth-model`` is given, so an inert run pays nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_warmth import gate
+from pytest_warmth.errors import WarmthAssertionError, WarmthError, WarmthWarning
+from pytest_warmth.models.spec import PairSpec, SpecKind
+from pytest_warmth.reporting.json_report import write_json
+from pytest_warmth.reporting.terminal import summary_lines
+from pytest_warmth.results import FAIL, CellResult, ModelInfo, RunResult
+from pytest_warmth.settings import WarmthSettings
+
+if TYPE_CHECKING:
+    from pytest_warmth.models.loading import ModelPair
+
+HASH_CACHE_KEY = "warmth/sha256"
+PROGRESS_EVERY_S = 10.0
+
+
+class WarmthGateCollector(pytest.Collector):
+    """Parent node of the gate items (node id ``warmth``)."""
+
+    def collect(self) -> list[pytest.Item]:  # pragma: no cover - items are created directly
+        """Not used: the session creates the items itself."""
+        return []
+
+
+class WarmthGateItem(pytest.Item):
+    """One gate cell: passes unless the tuned model is significantly worse there."""
+
+    def __init__(self, *, cell: gate.Cell, runner: WarmthSession, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.cell = cell
+        self.runner = runner
+        self.add_marker("warmth")
+
+    def runtest(self) -> None:
+        """Evaluate (once per run, for every selected cell) and check this cell's verdict."""
+        result = self.runner.result_for(self.cell)
+        self.user_properties.append(
+            ("warmth", {k: v for k, v in result.to_dict().items() if k != "items"})
+        )
+        if result.verdict == FAIL:
+            raise WarmthAssertionError(gate.failure_message(result))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        """Show the verdict (or the error) without a traceback into the plugin."""
+        if isinstance(excinfo.value, (WarmthAssertionError, WarmthError)):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, None, str]:
+        """Location shown in reports."""
+        return self.path, None, f"warmth gate {self.cell.cell_id}"
+
+
+class WarmthSession:
+    """State and hooks of one gate run."""
+
+    def __init__(
+        self, config: pytest.Config, settings: WarmthSettings, plan: gate.GatePlan, pair: PairSpec
+    ) -> None:
+        self.config = config
+        self.settings = settings
+        self.plan = plan
+        self.pair_spec = pair
+        self.models: ModelPair | None = None
+        self.selected: list[gate.Cell] = []
+        self.results: dict[gate.Cell, CellResult] = {}
+        self.load_seconds = 0.0
+        self._digests: dict[str, str] = {}
+
+    # -- identity -------------------------------------------------------------------------
+
+    def digest(self, role: str) -> str:
+        """Content hash of one side's files (memoised in pytest's cache by size and mtime)."""
+        if role not in self._digests:
+            from pytest_warmth.hashing import content_hash
+
+            spec = self.pair_spec.base if role == "base" else self.pair_spec.tuned
+            cache = getattr(self.config, "cache", None)
+            memo: dict[str, str] = dict(cache.get(HASH_CACHE_KEY, {})) if cache else {}
+            self._digests[role] = content_hash([spec.path], memo) if spec.path else "unknown"
+            if cache is not None:
+                cache.set(HASH_CACHE_KEY, memo)
+        return self._digests[role]
+
+    def model_infos(self) -> tuple[ModelInfo, ...]:
+        """Both sides' identities for reports."""
+        infos = []
+        for role, spec in (("base", self.pair_spec.base), ("tuned", self.pair_spec.tuned)):
+            infos.append(
+                ModelInfo(role, spec.raw, spec.kind.value, spec.location, self.digest(role))
+            )
+        return tuple(infos)
+
+    # -- hooks ----------------------------------------------------------------------------
+
+    def pytest_report_header(self, config: pytest.Config) -> list[str]:
+        """Name both models, the adapter, device, dtype and short content hashes."""
+        tuned, base = self.pair_spec.tuned, self.pair_spec.base
+        s = self.settings
+        if tuned.kind is SpecKind.ADAPTER:
+            what = f"adapter {tuned.raw} [{self.digest('tuned')[:12]}] on base {base.display}"
+        else:
+            what = f"tuned {tuned.display} [{self.digest('tuned')[:12]}] vs base {base.display}"
+        if self.pair_spec.same_model:
+            what += " (same model both sides: a self-check)"
+        lines = [
+            f"warmth: {what} [{self.digest('base')[:12]}]",
+            f"warmth: device={s.device} dtype={s.dtype} batch={s.batch_size} seed={s.seed} "
+            f"alpha={s.alpha} cells={len(self.plan.cells)} "
+            f"items={sum(len(x) for x in self.plan.suites.values())}",
+        ]
+        return lines
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        """Add one item per cell (before -k/-m deselection runs)."""
+        for message in self.plan.warnings:
+            config.issue_config_time_warning(WarmthWarning(message), stacklevel=2)
+        parent = WarmthGateCollector.from_parent(session, name="warmth")
+        for cell in self.plan.cells:
+            items.append(
+                WarmthGateItem.from_parent(parent, name=cell.cell_id, cell=cell, runner=self)
+            )
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Load the models once, if any gate item survived selection (not for --collect-only)."""
+        self.selected = [i.cell for i in session.items if isinstance(i, WarmthGateItem)]
+        if not self.selected or self.config.option.collectonly:
+            return
+        from pytest_warmth.models.loading import load_pair
+
+        start = time.perf_counter()
+        try:
+            self.models = load_pair(
+                self.pair_spec,
+                device=self.settings.device,
+                dtype=self.settings.dtype,
+                trust_remote_code=self.settings.trust_remote_code,
+                allow_pickle=self.settings.allow_pickle,
+            )
+        except WarmthError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        self.load_seconds = time.perf_counter() - start
+        self._write(f"warmth: models loaded in {self.load_seconds:.1f}s on {self.models.device}")
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """Print one row per evaluated cell."""
+        if not self.results:
+            return
+        terminalreporter.section("warmth gate")
+        for line in summary_lines(self.ordered_results()):
+            terminalreporter.write_line(line)
+        if self.settings.report is not None:
+            terminalreporter.write_line(f"warmth: JSON report written to {self.settings.report}")
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """Write the JSON report of whatever was evaluated."""
+        if self.settings.report is None or not self.results:
+            return
+        try:
+            write_json(self.run_result(), self.settings.report)
+        except OSError as exc:
+            self._write(f"warmth: cannot write the report to {self.settings.report}: {exc}")
+
+    # -- evaluation -----------------------------------------------------------------------
+
+    def ordered_results(self) -> list[CellResult]:
+        """Results in cell order."""
+        return [self.results[c] for c in self.selected if c in self.results]
+
+    def run_result(self) -> RunResult:
+        """The run's results with settings and model identities."""
+        s = self.settings
+        settings = {
+            "model": s.model,
+            "base": s.base,
+            "suites": list(self.plan.suites),
+            "contexts": sorted({c.context for c in self.selected}),
+            "limit": s.limit,
+            "seed": s.seed,
+            "alpha": s.alpha,
+            "device": s.device,
+            "dtype": s.dtype,
+            "batch_size": s.batch_size,
+        }
+        return RunResult(
+            settings=settings, models=self.model_infos(), cells=tuple(self.ordered_results())
+        )
+
+    def result_for(self, cell: gate.Cell) -> CellResult:
+        """The verdict of ``cell``; the first call evaluates every selected cell."""
+        if not self.results:
+            self._evaluate_all()
+        return self.results[cell]
+
+    def _evaluate_all(self) -> None:
+        if self.models is None:
+            raise WarmthError("the models are not loaded (was collection interrupted?)")
+        outcomes = []
+        for cell in self.selected:
+            start = time.perf_counter()
+            outcome = gate.evaluate_cell(
+                self.models,
+                self.plan,
+                cell,
+                batch_size=self.settings.batch_size,
+                progress=self._progress,
+            )
+            outcomes.append(outcome)
+            self._write(
+                f"warmth: {cell.cell_id} done: {len(outcome.items)} items, "
+                f"b={outcome.b} c={outcome.c} ({time.perf_counter() - start:.1f}s)"
+            )
+        for result in gate.decide(outcomes, self.settings.alpha):
+            self.results[gate.Cell(result.suite, result.context, result.belief)] = result
+
+    def _progress(self, cell: gate.Cell, role: str) -> Any:
+        last = [time.perf_counter()]
+
+        def report(done: int, total: int) -> None:
+            now = time.perf_counter()
+            if done < total and now - last[0] < PROGRESS_EVERY_S:
+                return
+            last[0] = now
+            self._write(f"warmth: {cell.cell_id} {role}: {done}/{total} items")
+
+        return report
+
+    def _write(self, line: str) -> None:
+        """Write a progress line to the terminal (not under -q), around output capturing."""
+        if self.config.get_verbosity() < 0:
+            return
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is None:
+            return
+        capture = self.config.pluginmanager.get_plugin("capturemanager")
+        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+            reporter.ensure_newline()
+            reporter.write_line(line)

@@ -1,0 +1,143 @@
+"""Frozen, validated settings built once per run from the command line and the ini file."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_warmth import options as opt
+
+SETTINGS_KEY = pytest.StashKey["WarmthSettings"]()
+
+
+@dataclass(frozen=True)
+class WarmthSettings:
+    """Everything the ``--warmth-*`` options say, parsed and checked.
+
+    Paths are absolute: command-line paths are taken relative to the directory pytest was
+    started in, ini paths relative to the ini file's directory.
+    """
+
+    model: str | None = None
+    """Spec of the warmth-tuned model; ``None`` leaves the plugin inert."""
+    base: str | None = None
+    """Spec of the base model, or ``None`` to take it from the adapter."""
+    suites: tuple[str, ...] = ()
+    """Suite names to run; empty means every built-in suite."""
+    probe_paths: tuple[Path, ...] = ()
+    """Extra probe files or directories."""
+    contexts: tuple[str, ...] = ()
+    """Context names; empty means the default pair (plain and sad)."""
+    limit: int | None = None
+    """Items per suite, or ``None`` for all."""
+    seed: int = opt.DEFAULT_SEED
+    """Seed for sampling and for choosing context statements."""
+    alpha: float = opt.DEFAULT_ALPHA
+    """Family-wise one-sided significance level."""
+    device: str = "auto"
+    """Device name, ``auto`` picks cuda when available."""
+    dtype: str = "float32"
+    """Weight dtype name."""
+    batch_size: int = opt.DEFAULT_BATCH_SIZE
+    """Prompts per forward pass."""
+    report: Path | None = None
+    """Where to write the JSON report, if anywhere."""
+    trust_remote_code: bool = False
+    """Whether model repositories may run their own code."""
+    allow_pickle: bool = False
+    """Whether pickle weight files may be loaded."""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    """Reserved for options added by other plugins through hooks."""
+
+    @property
+    def active(self) -> bool:
+        """True when a model to gate was given."""
+        return self.model is not None
+
+    @classmethod
+    def from_config(cls, config: pytest.Config) -> WarmthSettings:
+        """Build the settings from pytest's options and ini values.
+
+        Raises:
+            pytest.UsageError: An ini value does not parse, or options contradict each other.
+        """
+        cli_dir = Path(config.invocation_params.dir)
+        ini_dir = Path(config.inipath).parent if config.inipath else Path(config.rootpath)
+        values: dict[str, Any] = {}
+        given_on_cli: list[str] = []
+        for option in opt.OPTIONS:
+            value, from_cli = _lookup(config, option)
+            if from_cli:
+                given_on_cli.append(option.flag)
+            base_dir = cli_dir if from_cli else ini_dir
+            values[option.dest] = (value, base_dir)
+
+        def get(option: opt.Option) -> Any:
+            return values[option.dest][0]
+
+        def path(option: opt.Option, raw: str) -> Path:
+            base_dir: Path = values[option.dest][1]
+            return (base_dir / Path(raw).expanduser()).absolute()
+
+        model = get(opt.MODEL) or None
+        if model is None:
+            stray = [flag for flag in given_on_cli if flag != opt.MODEL.flag]
+            if stray:
+                raise pytest.UsageError(
+                    f"{stray[0]} needs --warmth-model: pass --warmth-model=SPEC "
+                    "(or set warmth_model in the ini file) to run the gate"
+                )
+        report = get(opt.REPORT)
+        return cls(
+            model=model,
+            base=get(opt.BASE) or None,
+            suites=_unique(get(opt.SUITE)),
+            probe_paths=tuple(path(opt.PROBES, p) for p in _unique(get(opt.PROBES))),
+            contexts=_unique(get(opt.CONTEXT)),
+            limit=get(opt.LIMIT),
+            seed=get(opt.SEED),
+            alpha=get(opt.ALPHA),
+            device=get(opt.DEVICE),
+            dtype=get(opt.DTYPE),
+            batch_size=get(opt.BATCH_SIZE),
+            report=path(opt.REPORT, report) if report else None,
+            trust_remote_code=bool(get(opt.TRUST_REMOTE_CODE)),
+            allow_pickle=bool(get(opt.ALLOW_PICKLE)),
+        )
+
+
+def _unique(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(values))
+
+
+def _lookup(config: pytest.Config, option: opt.Option) -> tuple[Any, bool]:
+    """Return ``(value, came_from_command_line)`` for one option."""
+    cli = config.getoption(option.dest)
+    if option.kind == "flag":
+        if cli:
+            return True, True
+        return bool(config.getini(option.dest)), False
+    if option.kind == "list":
+        if cli:
+            return tuple(cli), True
+        raw_list = config.getini(option.dest) or []
+        return tuple(_parse_ini(option, item) for item in raw_list), False
+    if cli is not None:
+        return cli, True
+    raw = config.getini(option.dest)
+    if raw in ("", None):
+        return option.default, False
+    return _parse_ini(option, str(raw)), False
+
+
+def _parse_ini(option: opt.Option, raw: str) -> Any:
+    try:
+        return option.parse(raw)
+    except argparse.ArgumentTypeError as exc:
+        raise pytest.UsageError(
+            f"ini option {option.dest} = {raw!r}: {exc} (or override it with {option.flag}=...)"
+        ) from None

@@ -1,0 +1,349 @@
+"""Probe suites: the schema, YAML/JSONL loading with file:line errors, and seeded sampling.
+
+A suite file holds a name, a version, a description, a default scoring mode and its items.
+Every item has ``id``, ``question``, ``answer``, ``aliases``, ``incorrect`` (the most tempting
+wrong answer), ``choices`` (exactly four, including ``answer`` and ``incorrect``), ``tags``
+(one of ``easy``/``medium``/``hard`` plus topic slugs) and an optional ``cluster``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pytest_warmth.errors import ProbeSuiteError
+
+SCORING_MODES = ("mc", "generate")
+DIFFICULTIES = ("easy", "medium", "hard")
+N_CHOICES = 4
+SUITE_SUFFIXES = (".yaml", ".yml", ".jsonl")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+_LINE = "__line__"
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One question with its correct answer and its most tempting wrong answer."""
+
+    id: str
+    question: str
+    answer: str
+    incorrect: str
+    choices: tuple[str, ...]
+    aliases: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    cluster: str | None = None
+
+    @property
+    def difficulty(self) -> str | None:
+        """The item's difficulty tag, if it has one."""
+        return next((t for t in self.tags if t in DIFFICULTIES), None)
+
+
+@dataclass(frozen=True)
+class ProbeSuite:
+    """A named, versioned collection of probes."""
+
+    name: str
+    version: str
+    description: str
+    scoring: str
+    probes: tuple[Probe, ...]
+    source: str = field(default="<memory>", compare=False)
+
+    def __len__(self) -> int:
+        return len(self.probes)
+
+
+def builtin_probe_dir() -> Path:
+    """Where the built-in suites live: inside the wheel, or at the top of a source checkout."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "_probes", package.parent / "probes"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"built-in probes not found next to {package}")  # pragma: no cover
+
+
+def suite_files(path: Path) -> list[Path]:
+    """The suite files at ``path``: the file itself, or the suite files in a directory."""
+    if path.is_dir():
+        return sorted(p for p in path.iterdir() if p.suffix in SUITE_SUFFIXES and p.is_file())
+    return [path]
+
+
+def load_suites(paths: Iterable[Path]) -> dict[str, ProbeSuite]:
+    """Load every suite under ``paths``, keyed by suite name.
+
+    Raises:
+        ProbeSuiteError: A file is invalid, missing, or reuses another file's suite name.
+    """
+    suites: dict[str, ProbeSuite] = {}
+    for root in paths:
+        if not root.exists():
+            raise ProbeSuiteError(
+                str(root), None, None, "no such file or directory; check --warmth-probes"
+            )
+        for file in suite_files(root):
+            suite = load_suite(file)
+            if suite.name in suites:
+                raise ProbeSuiteError(
+                    str(file),
+                    None,
+                    "name",
+                    f"suite {suite.name!r} is already defined in {suites[suite.name].source}; "
+                    "rename one of them",
+                )
+            suites[suite.name] = suite
+    return suites
+
+
+def builtin_suites() -> dict[str, ProbeSuite]:
+    """The suites shipped with the plugin."""
+    return load_suites([builtin_probe_dir()])
+
+
+def load_suite(path: Path) -> ProbeSuite:
+    """Load and validate one YAML or JSONL suite file.
+
+    Raises:
+        ProbeSuiteError: The message is ``path:line: field: problem``.
+    """
+    source = str(path)
+    if path.suffix not in SUITE_SUFFIXES:
+        raise ProbeSuiteError(
+            source, None, None, f"unknown suite file type; use one of {', '.join(SUITE_SUFFIXES)}"
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProbeSuiteError(source, None, None, f"cannot read file: {exc}") from None
+    if path.suffix == ".jsonl":
+        header, records = _read_jsonl(source, text, default_name=path.stem)
+    else:
+        header, records = _read_yaml(source, text)
+    return _build_suite(source, header, records)
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe YAML loader that remembers the line each mapping starts on."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping[_LINE] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _read_yaml(source: str, text: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    try:
+        data = yaml.load(text, Loader=_LineLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise ProbeSuiteError(source, line, None, f"invalid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ProbeSuiteError(source, 1, None, "expected a mapping with 'name' and 'items'")
+    items = data.get("items")
+    if not isinstance(items, list):
+        raise ProbeSuiteError(source, data[_LINE], "items", "expected a list of items")
+    return data, items
+
+
+def _read_jsonl(
+    source: str, text: str, *, default_name: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    header: dict[str, Any] = {"name": default_name, _LINE: 1}
+    records: list[dict[str, Any]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as exc:
+            raise ProbeSuiteError(source, number, None, f"invalid JSON: {exc}") from None
+        if not isinstance(record, dict):
+            raise ProbeSuiteError(source, number, None, "expected a JSON object")
+        record[_LINE] = number
+        if "suite" in record and not records:
+            suite = record["suite"]
+            if not isinstance(suite, dict):
+                raise ProbeSuiteError(source, number, "suite", "expected an object")
+            header = {**header, **suite, _LINE: number}
+            continue
+        records.append(record)
+    return header, records
+
+
+def _build_suite(
+    source: str, header: Mapping[str, Any], records: list[dict[str, Any]]
+) -> ProbeSuite:
+    line = header.get(_LINE)
+    name = _string(source, line, header, "name")
+    if not _SLUG.match(name):
+        raise ProbeSuiteError(
+            source, line, "name", f"{name!r} is not a lower-case slug (a-z, 0-9, _ . -)"
+        )
+    scoring = str(header.get("scoring", "mc"))
+    if scoring not in SCORING_MODES:
+        raise ProbeSuiteError(
+            source, line, "scoring", f"unknown mode {scoring!r}; use {' or '.join(SCORING_MODES)}"
+        )
+    if not records:
+        raise ProbeSuiteError(source, line, "items", "the suite has no items")
+    probes: list[Probe] = []
+    seen: dict[str, int | None] = {}
+    for record in records:
+        probe = _build_probe(source, record)
+        record_line = record.get(_LINE) if isinstance(record, dict) else None
+        if probe.id in seen:
+            raise ProbeSuiteError(
+                source,
+                record_line,
+                "id",
+                f"duplicate id {probe.id!r} (first on line {seen[probe.id]})",
+            )
+        seen[probe.id] = record_line
+        probes.append(probe)
+    return ProbeSuite(
+        name=name,
+        version=str(header.get("version", "0")),
+        description=str(header.get("description", "")),
+        scoring=scoring,
+        probes=tuple(probes),
+        source=source,
+    )
+
+
+_ITEM_FIELDS = {"id", "question", "answer", "aliases", "incorrect", "choices", "tags", "cluster"}
+
+
+def _build_probe(source: str, record: Mapping[str, Any]) -> Probe:
+    if not isinstance(record, Mapping):
+        raise ProbeSuiteError(source, None, None, f"expected an item mapping, got {record!r}")
+    line = record.get(_LINE)
+    unknown = sorted(set(record) - _ITEM_FIELDS - {_LINE})
+    if unknown:
+        raise ProbeSuiteError(
+            source, line, unknown[0], f"unknown field; allowed: {', '.join(sorted(_ITEM_FIELDS))}"
+        )
+    item_id = _string(source, line, record, "id")
+    answer = _string(source, line, record, "answer")
+    incorrect = _string(source, line, record, "incorrect")
+    question = _string(source, line, record, "question")
+    choices = _strings(source, line, record, "choices", required=True)
+    aliases = _strings(source, line, record, "aliases")
+    tags = _strings(source, line, record, "tags")
+    if len(choices) != N_CHOICES:
+        raise ProbeSuiteError(
+            source, line, "choices", f"expected exactly {N_CHOICES} choices, got {len(choices)}"
+        )
+    if len(set(choices)) != len(choices):
+        raise ProbeSuiteError(source, line, "choices", "choices must be distinct")
+    if answer not in choices:
+        raise ProbeSuiteError(source, line, "answer", f"{answer!r} is not among the choices")
+    if incorrect == answer or incorrect in aliases:
+        raise ProbeSuiteError(
+            source, line, "incorrect", f"{incorrect!r} equals the answer or one of its aliases"
+        )
+    if incorrect not in choices:
+        raise ProbeSuiteError(source, line, "incorrect", f"{incorrect!r} is not among the choices")
+    difficulties = [t for t in tags if t in DIFFICULTIES]
+    if len(difficulties) > 1:
+        raise ProbeSuiteError(source, line, "tags", f"more than one difficulty: {difficulties}")
+    for tag in tags:
+        if not _SLUG.match(tag):
+            raise ProbeSuiteError(
+                source, line, "tags", f"{tag!r} is not a lower-case slug (a-z, 0-9, _ . -)"
+            )
+    cluster = record.get("cluster")
+    return Probe(
+        id=item_id,
+        question=question,
+        answer=answer,
+        incorrect=incorrect,
+        choices=tuple(choices),
+        aliases=tuple(aliases),
+        tags=tuple(tags),
+        cluster=None if cluster is None else str(cluster),
+    )
+
+
+def _string(source: str, line: int | None, record: Mapping[str, Any], key: str) -> str:
+    value = record.get(key)
+    if value is None:
+        raise ProbeSuiteError(source, line, key, "missing required field")
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ProbeSuiteError(source, line, key, f"expected text, got {type(value).__name__}")
+    text = str(value).strip()
+    if not text:
+        raise ProbeSuiteError(source, line, key, "must not be empty")
+    return text
+
+
+def _strings(
+    source: str, line: int | None, record: Mapping[str, Any], key: str, *, required: bool = False
+) -> list[str]:
+    value = record.get(key)
+    if value is None:
+        if required:
+            raise ProbeSuiteError(source, line, key, "missing required field")
+        return []
+    if not isinstance(value, list):
+        raise ProbeSuiteError(source, line, key, f"expected a list, got {type(value).__name__}")
+    out = []
+    for element in value:
+        if isinstance(element, bool) or not isinstance(element, (str, int, float)):
+            raise ProbeSuiteError(source, line, key, f"expected text items, got {element!r}")
+        out.append(str(element).strip())
+    return out
+
+
+def sample(suite: ProbeSuite, limit: int | None, seed: int) -> ProbeSuite:
+    """A seeded sample of ``limit`` items, stratified by difficulty, in the suite's order.
+
+    The sample depends only on the suite's items, the limit and the seed, so it is the same
+    for base and tuned and stable across runs. A limit at or above the suite size keeps all.
+    """
+    if limit is None or limit >= len(suite.probes):
+        return suite
+    strata: dict[str, list[int]] = defaultdict(list)
+    for index, probe in enumerate(suite.probes):
+        strata[probe.difficulty or "untagged"].append(index)
+    quotas = _allocate(limit, {k: len(v) for k, v in strata.items()})
+    chosen: set[int] = set()
+    for stratum, indices in sorted(strata.items()):
+        rng = random.Random(f"{seed}:{suite.name}:{stratum}")
+        chosen.update(rng.sample(indices, quotas[stratum]))
+    probes = tuple(p for i, p in enumerate(suite.probes) if i in chosen)
+    return ProbeSuite(
+        suite.name, suite.version, suite.description, suite.scoring, probes, suite.source
+    )
+
+
+def _allocate(total: int, sizes: Mapping[str, int]) -> dict[str, int]:
+    """Proportional allocation with largest remainders (ties broken by name)."""
+    population = sum(sizes.values())
+    exact = {k: total * n / population for k, n in sizes.items()}
+    quotas = {k: int(v) for k, v in exact.items()}
+    leftovers = sorted(sizes, key=lambda k: (-(exact[k] - quotas[k]), k))
+    for key in leftovers[: total - sum(quotas.values())]:
+        quotas[key] += 1
+    return quotas
+
+
+def iter_probes(suites: Mapping[str, ProbeSuite]) -> Iterator[tuple[str, Probe]]:
+    """Every (suite name, probe) pair, in suite order."""
+    for name, suite in suites.items():
+        for probe in suite.probes:
+            yield name, probe
