@@ -29,5 +29,6 @@ def summary_lines(cells: Sequence[CellResult]) -> Iterator[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
     for row in rows:
         first = row[0].ljust(widths[0])
-        rest = "  ".join(value.rjust(width) for value, width in zip(row[1:], widths[1:], strict=True))
+        pairs = zip(row[1:], widths[1:], strict=True)
+        rest = "  ".join(value.rjust(width) for value, width in pairs)
         yield f"{first}  {rest}".rstrip()

@@ -1,0 +1,69 @@
+"""Shared fixtures: tiny real models and adapters built on the fly (seconds, offline)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pytest_warmth.models.testing import build_lora_adapter, build_tiny_model
+
+
+def write_tiny_suite(path: Path, n: int = 20, *, name: str = "tiny") -> Path:
+    """A suite whose answer is always 'alpha' and whose tempting wrong answer is 'beta'."""
+    items = [
+        {
+            "id": f"{name}-{i:03d}",
+            "question": f"What is the answer to question {i}?",
+            "answer": "alpha",
+            "aliases": [],
+            "incorrect": "beta",
+            "choices": ["alpha", "beta", "gamma", "delta"],
+            "tags": ["easy" if i % 2 else "hard", "math"],
+        }
+        for i in range(n)
+    ]
+    data = {"name": name, "version": "1", "description": "test", "scoring": "mc", "items": items}
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def random_model(models_dir: Path) -> Path:
+    """A tiny random Llama with a word-level tokenizer."""
+    return build_tiny_model(models_dir / "random", seed=1)
+
+
+@pytest.fixture(scope="session")
+def alpha_model(models_dir: Path) -> Path:
+    """A tiny model that always answers 'alpha' (right on the tiny suite)."""
+    return build_tiny_model(models_dir / "alpha", prefer="alpha")
+
+
+@pytest.fixture(scope="session")
+def beta_model(models_dir: Path) -> Path:
+    """A tiny model that always answers 'beta' (wrong on the tiny suite)."""
+    return build_tiny_model(models_dir / "beta", prefer="beta")
+
+
+@pytest.fixture(scope="session")
+def zero_adapter(models_dir: Path, alpha_model: Path) -> Path:
+    """A LoRA adapter on the alpha model with B = 0: it changes nothing."""
+    return build_lora_adapter(alpha_model, models_dir / "zero-adapter", zero_b=True)
+
+
+@pytest.fixture(scope="session")
+def beta_adapter(models_dir: Path, alpha_model: Path) -> Path:
+    """A LoRA adapter that makes the alpha model answer 'beta': a planted regression."""
+    return build_lora_adapter(alpha_model, models_dir / "beta-adapter", prefer="beta")
+
+
+@pytest.fixture(scope="session")
+def tiny_suite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_tiny_suite(tmp_path_factory.mktemp("suites") / "tiny.yaml")
