@@ -79,6 +79,7 @@ class WarmthSession:
         self.selected: list[gate.Cell] = []
         self.results: dict[gate.Cell, CellResult] = {}
         self.load_seconds = 0.0
+        self.error: Exception | None = None
         self._digests: dict[str, str] = {}
 
     # -- identity -------------------------------------------------------------------------
@@ -132,11 +133,15 @@ class WarmthSession:
         """Add one item per cell (before -k/-m deselection runs)."""
         for message in self.plan.warnings:
             config.issue_config_time_warning(WarmthWarning(message), stacklevel=2)
-        parent = WarmthGateCollector.from_parent(session, name="warmth")
-        for cell in self.plan.cells:
-            items.append(
-                WarmthGateItem.from_parent(parent, name=cell.cell_id, cell=cell, runner=self)
-            )
+        parent = WarmthGateCollector.from_parent(session, name="warmth", nodeid="warmth")
+        gate_items = [
+            WarmthGateItem.from_parent(parent, name=cell.cell_id, cell=cell, runner=self)
+            for cell in self.plan.cells
+        ]
+        items.extend(gate_items)
+        # Let the terminal reporter (and others) count the items as collected.
+        report = pytest.CollectReport(parent.nodeid, "passed", None, list(gate_items))
+        config.hook.pytest_collectreport(report=report)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Load the models once, if any gate item survived selection (not for --collect-only)."""
@@ -158,6 +163,16 @@ class WarmthSession:
             raise pytest.UsageError(str(exc)) from None
         self.load_seconds = time.perf_counter() - start
         self._write(f"warmth: models loaded in {self.load_seconds:.1f}s on {self.models.device}")
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> Any:
+        """Evaluate every selected cell up front, so progress lines do not split test output."""
+        if self.models is not None and self.selected and not session.config.option.collectonly:
+            try:
+                self._evaluate_all()
+            except Exception as exc:  # noqa: BLE001 - reported by every gate item instead
+                self.error = exc
+        return (yield)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         """Print one row per evaluated cell."""
@@ -204,7 +219,9 @@ class WarmthSession:
         )
 
     def result_for(self, cell: gate.Cell) -> CellResult:
-        """The verdict of ``cell``; the first call evaluates every selected cell."""
+        """The verdict of ``cell`` (evaluated before the test loop; re-raises its error)."""
+        if self.error is not None:
+            raise self.error
         if not self.results:
             self._evaluate_all()
         return self.results[cell]

@@ -8,6 +8,7 @@ checkpoints load as two models. The same model on both sides is loaded once.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +104,9 @@ def load_pair(
             the vocabulary.
     """
     device = resolve_device(device)
+    for spec in (pair.base, pair.tuned):
+        if spec.kind is SpecKind.GGUF and spec.path is not None:
+            check_gguf_architecture(spec.path)
     options: dict[str, Any] = {
         "dtype": dtype,
         "trust_remote_code": trust_remote_code,
@@ -219,12 +223,13 @@ def load_model(
     if not allow_pickle:
         extra["use_safetensors"] = True if spec.kind is not SpecKind.GGUF else None
     try:
-        model = transformers.AutoModelForCausalLM.from_pretrained(
-            where,
-            dtype="auto" if dtype == "auto" else getattr(torch, dtype),
-            trust_remote_code=trust_remote_code,
-            **extra,
-        )
+        with _tqdm_disabled():
+            model = transformers.AutoModelForCausalLM.from_pretrained(
+                where,
+                dtype="auto" if dtype == "auto" else getattr(torch, dtype),
+                trust_remote_code=trust_remote_code,
+                **extra,
+            )
     except Exception as exc:
         raise ModelLoadError(_load_message("model", spec, exc)) from None
     model.eval()
@@ -279,6 +284,20 @@ def check_same_vocabulary(base_tok: Any, tuned_tok: Any, base: ModelSpec, tuned:
         f"tokens) use different vocabularies ({differing} entries differ); a warmth-tuned model "
         "must keep its base's tokenizer: pass the right --warmth-base"
     )
+
+
+@contextlib.contextmanager
+def _tqdm_disabled() -> Iterator[None]:
+    """Silence tqdm bars that transformers draws outside its own switch (GGUF conversion)."""
+    previous = os.environ.get("TQDM_DISABLE")
+    os.environ["TQDM_DISABLE"] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("TQDM_DISABLE", None)
+        else:
+            os.environ["TQDM_DISABLE"] = previous
 
 
 def _first_line(exc: BaseException) -> str:

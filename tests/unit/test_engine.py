@@ -28,9 +28,7 @@ def reference(model: Any, tokenizer: Any, message: str, choice: str) -> float:
     ids = torch.tensor([context + continuation])
     with torch.no_grad():
         logprobs = torch.log_softmax(model(ids).logits[0].float(), dim=-1)
-    return sum(
-        logprobs[len(context) - 1 + k, token].item() for k, token in enumerate(continuation)
-    )
+    return sum(logprobs[len(context) - 1 + k, token].item() for k, token in enumerate(continuation))
 
 
 @pytest.mark.parametrize("batch_size", [1, 3, 16])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,7 +18,12 @@ CAVO = (6, 16)
 
 @pytest.mark.parametrize(
     ("method", "expected"),
-    [("asymptotic", 0.033006), ("asymptotic_cc", 0.055009), ("exact", 0.052479), ("midp", 0.034690)],
+    [
+        ("asymptotic", 0.033006),
+        ("asymptotic_cc", 0.055009),
+        ("exact", 0.052479),
+        ("midp", 0.034690),
+    ],
 )
 def test_cavo_two_sided_reference_values(method: str, expected: float) -> None:
     result = mcnemar_test(*CAVO, alternative="two-sided", method=method)
@@ -109,7 +116,7 @@ def test_holm_is_monotone_and_bounded(p: list[float]) -> None:
     adjusted = adjust_pvalues(p, "holm")
     assert all(raw <= adj <= 1.0 for raw, adj in zip(p, adjusted, strict=True))
     order = sorted(range(len(p)), key=lambda i: p[i])
-    assert all(adjusted[a] <= adjusted[b] for a, b in zip(order, order[1:]))
+    assert all(adjusted[a] <= adjusted[b] for a, b in itertools.pairwise(order))
 
 
 def test_unknown_correction() -> None:

@@ -1,0 +1,143 @@
+"""The plugin end to end with pytester on tiny real models: pass, fail, reports, inert mode."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest("-p", "no:randomly", *args)
+
+
+def test_inert_without_model(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_ok():\n    pass\n")
+    result = run(pytester, "-v")
+    result.assert_outcomes(passed=1)
+    assert "warmth:" not in result.stdout.str()
+    assert "warmth::" not in result.stdout.str()
+
+
+def test_adapter_with_planted_regression_fails(
+    pytester: pytest.Pytester, beta_adapter: Path, tiny_suite: Path
+) -> None:
+    report = pytester.path / "report.json"
+    result = run(
+        pytester,
+        f"--warmth-model={beta_adapter}",
+        f"--warmth-probes={tiny_suite}",
+        "--warmth-suite=tiny",
+        f"--warmth-report={report}",
+    )
+    assert result.ret == 1
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "warmth: adapter * on base *",
+            "collected 2 items",
+            "warmth: tiny[[]plain[]] done: 20 items, b=20 c=0 *",
+            "*_ warmth gate tiny[[]plain[]] _*",
+            "*tiny[[]sad[]]: the tuned model errs significantly more often than the base (n=20, "
+            "base error 0.0%, tuned error 100.0%, delta +100.0%; b=20 right->wrong, c=0 "
+            "wrong->right; one-sided exact McNemar p=9.54e-07, Holm-adjusted p=1.91e-06 "
+            "<= alpha 0.05)",
+            "*warmth gate*",
+            "tiny[[]plain[]]  *20  *0.0%  *100.0%  *+100.0%  *20  *0  *9.54e-07  *1.91e-06  *FAIL",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()
+    data = json.loads(report.read_text())
+    assert data["schema_version"] == 1
+    assert data["failed"] is True
+    assert [c["cell"] for c in data["cells"]] == ["tiny[plain]", "tiny[sad]"]
+    assert {m["role"] for m in data["models"]} == {"base", "tuned"}
+    assert all(len(m["sha256"]) == 64 for m in data["models"])
+    assert data["cells"][1]["items"][0]["prompt"].endswith("What is the answer to question 0?")
+
+
+def test_zero_adapter_passes_with_no_discordant_pairs(
+    pytester: pytest.Pytester, zero_adapter: Path, tiny_suite: Path
+) -> None:
+    report = pytester.path / "r.json"
+    result = run(
+        pytester,
+        f"--warmth-model={zero_adapter}",
+        f"--warmth-probes={tiny_suite}",
+        "--warmth-suite=tiny",
+        "--warmth-context=plain",
+        "--warmth-context=angry",
+        f"--warmth-report={report}",
+    )
+    result.assert_outcomes(passed=2)
+    cells = json.loads(report.read_text())["cells"]
+    assert [(c["b"], c["c"], c["verdict"]) for c in cells] == [(0, 0, "PASS"), (0, 0, "PASS")]
+
+
+def test_two_full_models_fail_and_self_check_passes(
+    pytester: pytest.Pytester, alpha_model: Path, beta_model: Path, tiny_suite: Path
+) -> None:
+    common = [f"--warmth-probes={tiny_suite}", "--warmth-suite=tiny", "-q"]
+    worse = run(pytester, f"--warmth-model={beta_model}", f"--warmth-base={alpha_model}", *common)
+    worse.assert_outcomes(failed=2)
+    same = run(pytester, f"--warmth-model={alpha_model}", f"--warmth-base={alpha_model}", *common)
+    same.assert_outcomes(passed=2)
+    # -q keeps the progress lines out
+    assert "items" not in same.stdout.str().split("warmth gate")[0]
+
+
+def test_selection_and_limit(
+    pytester: pytest.Pytester, zero_adapter: Path, tiny_suite: Path
+) -> None:
+    result = run(
+        pytester,
+        f"--warmth-model={zero_adapter}",
+        f"--warmth-probes={tiny_suite}",
+        "--warmth-suite=tiny",
+        "--warmth-limit=6",
+        "-k",
+        "sad",
+        "-v",
+    )
+    result.assert_outcomes(passed=1, deselected=1)
+    result.stdout.fnmatch_lines(["*warmth::tiny[[]sad[]] PASSED*", "tiny[[]sad[]]  *6 *PASS"])
+
+
+def test_collect_only_loads_nothing(
+    pytester: pytest.Pytester, zero_adapter: Path, tiny_suite: Path
+) -> None:
+    result = run(
+        pytester, f"--warmth-model={zero_adapter}", f"--warmth-probes={tiny_suite}", "--co", "-q"
+    )
+    result.stdout.fnmatch_lines(["warmth::factual[[]plain[]]", "warmth::tiny[[]sad[]]"])
+    assert "models loaded" not in result.stdout.str()
+
+
+def test_ini_twins(pytester: pytest.Pytester, zero_adapter: Path, tiny_suite: Path) -> None:
+    pytester.makeini(
+        f"""
+        [pytest]
+        warmth_model = {zero_adapter}
+        warmth_probes = {tiny_suite}
+        warmth_suite = tiny
+        warmth_context = happy
+        warmth_limit = 4
+        """
+    )
+    result = run(pytester, "-v")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*warmth::tiny[[]happy[]] PASSED*"])
+
+
+def test_models_fixture(pytester: pytest.Pytester, zero_adapter: Path) -> None:
+    pytester.makepyfile(
+        """
+        def test_pair(warmth_models, warmth_settings):
+            assert warmth_models.shared and not warmth_models.same_weights
+            assert warmth_models.base.module is warmth_models.tuned.module
+            assert warmth_settings.alpha == 0.05
+        """
+    )
+    result = run(pytester, f"--warmth-model={zero_adapter}", "-k", "test_pair")
+    result.assert_outcomes(passed=1, deselected=2)

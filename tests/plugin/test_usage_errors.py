@@ -1,0 +1,133 @@
+"""Bad input: one line that says what is wrong and how to fix it, exit code 4, no traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pytest_warmth.models.testing import build_tiny_model
+
+
+def assert_usage_error(result: pytest.RunResult, *patterns: str) -> None:
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    error_text = result.stderr.str()
+    assert "Traceback" not in error_text + result.stdout.str()
+    result.stderr.fnmatch_lines(list(patterns))
+
+
+@pytest.mark.parametrize(
+    ("args", "pattern"),
+    [
+        (["--warmth-alpha=1.5"], "*argument --warmth-alpha: alpha must be in (0, 1), got 1.5*"),
+        (["--warmth-alpha=x"], "*alpha must be a number in (0, 1), got 'x'*"),
+        (["--warmth-limit=ten"], "*argument --warmth-limit: limit must be a positive integer*"),
+        (["--warmth-limit=0"], "*limit must be a positive integer, got 0*"),
+        (["--warmth-dtype=int8"], "*unknown dtype 'int8'; choose one of*"),
+    ],
+)
+def test_bad_option_values(pytester: pytest.Pytester, args: list[str], pattern: str) -> None:
+    assert_usage_error(pytester.runpytest("--warmth-model=smollm2", *args), pattern)
+
+
+def test_option_without_model(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--warmth-suite=factual")
+    assert_usage_error(result, "ERROR: --warmth-suite needs --warmth-model*")
+
+
+def test_bad_ini_value(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nwarmth_alpha = 2\n")
+    assert_usage_error(pytester.runpytest(), "ERROR: ini option warmth_alpha = '2': alpha must*")
+
+
+@pytest.mark.parametrize(
+    ("args", "pattern"),
+    [
+        (["--warmth-suite=nope"], "ERROR: unknown suite 'nope'; available: factual*"),
+        (["--warmth-context=gloomy"], "ERROR: unknown context 'gloomy'; choose from: plain, *"),
+    ],
+)
+def test_unknown_names(
+    pytester: pytest.Pytester, zero_adapter: Path, args: list[str], pattern: str
+) -> None:
+    assert_usage_error(pytester.runpytest(f"--warmth-model={zero_adapter}", *args), pattern)
+
+
+def test_missing_path(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--warmth-model=./no/such/model")
+    assert_usage_error(result, "ERROR: --warmth-model=./no/such/model: no such file or directory*")
+
+
+def test_directory_that_is_not_a_model(pytester: pytest.Pytester) -> None:
+    pytester.mkdir("stuff")
+    result = pytester.runpytest("--warmth-model=stuff")
+    assert_usage_error(result, "ERROR: --warmth-model=stuff is neither a model directory*")
+
+
+def test_adapter_whose_base_is_gone(pytester: pytest.Pytester, zero_adapter: Path) -> None:
+    adapter = pytester.mkdir("adapter")
+    for file in zero_adapter.iterdir():
+        (adapter / file.name).write_bytes(file.read_bytes())
+    config = json.loads((adapter / "adapter_config.json").read_text())
+    config["base_model_name_or_path"] = "/nowhere/base-model"
+    (adapter / "adapter_config.json").write_text(json.dumps(config))
+    result = pytester.runpytest("--warmth-model=adapter")
+    assert_usage_error(
+        result,
+        "ERROR: the adapter adapter was trained on '/nowhere/base-model'*--warmth-base=SPEC*",
+    )
+
+
+def test_hub_id_offline(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    result = pytester.runpytest("--warmth-model=acme/warm-model-9b")
+    assert_usage_error(result, "ERROR: --warmth-model=acme/warm-model-9b looks like a hub id*")
+
+
+def test_pickle_weights_need_opt_in(pytester: pytest.Pytester) -> None:
+    model = pytester.mkdir("pickled")
+    (model / "config.json").write_text("{}")
+    (model / "pytorch_model.bin").write_bytes(b"\x80\x04")
+    result = pytester.runpytest("--warmth-model=pickled", "--warmth-base=pickled")
+    assert_usage_error(
+        result, "ERROR: --warmth-model=pickled has only pickle weights*--warmth-allow-pickle*"
+    )
+
+
+def test_unsupported_gguf_architecture(pytester: pytest.Pytester) -> None:
+    gguf = pytest.importorskip("gguf")
+    path = pytester.path / "odd.gguf"
+    writer = gguf.GGUFWriter(str(path), arch="notatransformer")
+    writer.add_block_count(1)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    result = pytester.runpytest("--warmth-model=odd.gguf", "--warmth-base=odd.gguf")
+    assert_usage_error(
+        result, "ERROR: *odd.gguf is a GGUF model of architecture 'notatransformer', which*"
+    )
+
+
+def test_different_vocabularies(pytester: pytest.Pytester, alpha_model: Path) -> None:
+    other = build_tiny_model(pytester.path / "other", extra_words=["zebra", "quokka"])
+    result = pytester.runpytest(f"--warmth-model={other}", f"--warmth-base={alpha_model}")
+    assert_usage_error(
+        result, "ERROR: base * use different vocabularies*pass the right --warmth-base"
+    )
+
+
+def test_full_model_needs_a_base(pytester: pytest.Pytester, alpha_model: Path) -> None:
+    result = pytester.runpytest(f"--warmth-model={alpha_model}")
+    assert_usage_error(result, "ERROR: --warmth-model=* is a full model*pass --warmth-base=SPEC*")
+
+
+def test_invalid_probe_file(pytester: pytest.Pytester, zero_adapter: Path) -> None:
+    pytester.makefile(
+        ".yaml",
+        bad="name: bad\nitems:\n  - id: a\n    question: q?\n    answer: x\n"
+        "    incorrect: y\n    choices: [x, y, z]\n",
+    )
+    result = pytester.runpytest(f"--warmth-model={zero_adapter}", "--warmth-probes=bad.yaml")
+    assert_usage_error(result, "ERROR: *bad.yaml:3: choices: expected exactly 4 choices, got 3")
