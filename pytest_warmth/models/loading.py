@@ -167,7 +167,7 @@ def load_tokenizer(spec: ModelSpec, *, trust_remote_code: bool = False) -> Any:
         tokenizer = transformers.AutoTokenizer.from_pretrained(
             where, trust_remote_code=trust_remote_code, **extra
         )
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - transformers/peft raise many types; we report one line
         raise ModelLoadError(_load_message("tokenizer", spec, exc)) from None
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
@@ -190,7 +190,7 @@ def check_gguf_architecture(path: Path) -> str:
         reader = GGUFReader(str(path))
         field = reader.fields["general.architecture"]
         architecture = bytes(field.parts[field.data[0]]).decode("utf-8")
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - transformers/peft raise many types; we report one line
         raise ModelLoadError(f"{path} is not a readable GGUF file: {exc}") from None
     from transformers.modeling_gguf_pytorch_utils import GGUF_SUPPORTED_ARCHITECTURES
 
@@ -230,7 +230,7 @@ def load_model(
                 trust_remote_code=trust_remote_code,
                 **extra,
             )
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - transformers/peft raise many types; we report one line
         raise ModelLoadError(_load_message("model", spec, exc)) from None
     model.eval()
     return model
@@ -250,7 +250,7 @@ def load_adapter(base_module: Any, spec: ModelSpec, *, allow_pickle: bool = Fals
         return PeftModel.from_pretrained(
             base_module, str(spec.path), is_trainable=False, use_safetensors=not allow_pickle
         )
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - transformers/peft raise many types; we report one line
         base = spec.base.raw if spec.base else "?"
         raise ModelLoadError(
             f"the adapter {spec.raw} does not fit its base model {base}: "

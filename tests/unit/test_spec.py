@@ -15,13 +15,16 @@ def test_full_model_and_adapter(alpha_model: Path, zero_adapter: Path) -> None:
     assert resolve_spec(str(alpha_model)).kind is SpecKind.DIRECTORY
     pair = resolve_pair(str(zero_adapter), None)
     assert pair.tuned.kind is SpecKind.ADAPTER
-    assert pair.base.path == alpha_model and pair.shared
+    assert pair.base.path == alpha_model
+    assert pair.shared
 
 
 def test_embedded_alias_is_a_self_check() -> None:
     pair = resolve_pair("smollm2", None)
-    assert pair.tuned.embedded and pair.same_model
-    assert pair.tuned.path is not None and pair.tuned.path.suffix == ".gguf"
+    assert pair.tuned.embedded
+    assert pair.same_model
+    assert pair.tuned.path is not None
+    assert pair.tuned.path.suffix == ".gguf"
 
 
 def test_full_model_without_base_is_refused(alpha_model: Path) -> None:
@@ -71,7 +74,7 @@ def test_adapter_with_missing_base(tmp_path: Path, zero_adapter: Path) -> None:
     config = json.loads((adapter / "adapter_config.json").read_text())
     config["base_model_name_or_path"] = str(tmp_path / "gone")
     (adapter / "adapter_config.json").write_text(json.dumps(config))
-    with pytest.raises(ModelSpecError, match="cannot be found.*pass --warmth-base"):
+    with pytest.raises(ModelSpecError, match=r"cannot be found.*pass --warmth-base"):
         resolve_pair(str(adapter), None)
 
 

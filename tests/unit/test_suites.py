@@ -36,7 +36,8 @@ def test_builtin_suites_validate_and_have_unique_ids() -> None:
     assert len(factual) >= 40
     assert len({p.id for p in factual.probes}) == len(factual)
     for probe in factual.probes:
-        assert probe.answer in probe.choices and probe.incorrect in probe.choices
+        assert probe.answer in probe.choices
+        assert probe.incorrect in probe.choices
         assert probe.difficulty in ("easy", "medium", "hard")
 
 
@@ -52,7 +53,8 @@ def test_jsonl_with_header(tmp_path: Path) -> None:
     lines = [{"suite": {"name": "lines", "scoring": "mc"}}, ITEM, {**ITEM, "id": "q2"}]
     path.write_text("\n".join(json.dumps(x) for x in lines))
     suite = load_suite(path)
-    assert suite.name == "lines" and len(suite) == 2
+    assert suite.name == "lines"
+    assert len(suite) == 2
 
 
 @pytest.mark.parametrize(
