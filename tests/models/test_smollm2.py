@@ -11,8 +11,8 @@ pytest.importorskip("transformers")
 pytest.importorskip("peft")
 pytest.importorskip("gguf")
 
-from pytest_warmth.errors import ModelSpecError  # noqa: E402
-from pytest_warmth.models.spec import embedded_model_path, resolve_pair, resolve_spec  # noqa: E402
+from pytest_warmth.errors import ModelSpecError
+from pytest_warmth.models.spec import embedded_model_path, resolve_pair, resolve_spec
 
 try:
     embedded_model_path()
