@@ -260,32 +260,26 @@ OPTIONS: tuple[Option, ...] = (
 def register(parser: pytest.Parser) -> None:
     """Add the ``warmth`` option group and the ini twins to pytest's parser."""
     group = parser.getgroup(GROUP, GROUP_DESCRIPTION)
+    ini_types = {"flag": "bool", "list": "args", "value": "string"}
     for option in OPTIONS:
-        help_text = f"{option.help}. Default: {option.default_text}"
-        if option.kind == "flag":
-            group.addoption(
-                option.flag, action="store_true", dest=option.dest, default=None, help=help_text
-            )
-            parser.addini(option.dest, f"{option.help} (ini twin of {option.flag})", type="bool")
-        elif option.kind == "list":
-            group.addoption(
-                option.flag,
-                action="append",
-                dest=option.dest,
-                default=None,
-                type=option.parse,
-                metavar=option.metavar,
-                help=help_text,
-            )
-            parser.addini(option.dest, f"{option.help} (ini twin of {option.flag})", type="args")
-        else:
-            group.addoption(
-                option.flag,
-                action="store",
-                dest=option.dest,
-                default=None,
-                type=option.parse,
-                metavar=option.metavar,
-                help=help_text,
-            )
-            parser.addini(option.dest, f"{option.help} (ini twin of {option.flag})", type="string")
+        kwargs: dict[str, Any] = (
+            {"action": "store_true"}
+            if option.kind == "flag"
+            else {
+                "action": "append" if option.kind == "list" else "store",
+                "type": option.parse,
+                "metavar": option.metavar,
+            }
+        )
+        group.addoption(
+            option.flag,
+            dest=option.dest,
+            default=None,
+            help=f"{option.help}. Default: {option.default_text}",
+            **kwargs,
+        )
+        parser.addini(
+            option.dest,
+            f"{option.help} (ini twin of {option.flag})",
+            type=ini_types[option.kind],  # type: ignore[arg-type]
+        )

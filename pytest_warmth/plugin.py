@@ -68,18 +68,7 @@ def warmth_models(pytestconfig: pytest.Config) -> Any:
     session = _session(pytestconfig)
     if session is None:
         pytest.skip("no --warmth-model given")
-    if session.models is None:
-        from pytest_warmth.models.loading import load_pair
-
-        s = session.settings
-        try:
-            session.models = load_pair(
-                session.pair_spec,
-                device=s.device,
-                dtype=s.dtype,
-                trust_remote_code=s.trust_remote_code,
-                allow_pickle=s.allow_pickle,
-            )
-        except WarmthError as exc:
-            pytest.fail(str(exc), pytrace=False)
-    return session.models
+    try:
+        return session.load_models()
+    except WarmthError as exc:
+        pytest.fail(str(exc), pytrace=False)

@@ -148,10 +148,21 @@ class WarmthSession:
         self.selected = [i.cell for i in session.items if isinstance(i, WarmthGateItem)]
         if not self.selected or self.config.option.collectonly:
             return
-        from pytest_warmth.models.loading import load_pair
-
-        start = time.perf_counter()
         try:
+            self.load_models()
+        except WarmthError as exc:
+            raise pytest.UsageError(str(exc)) from None
+
+    def load_models(self) -> ModelPair:
+        """Load the pair once per run and return it.
+
+        Raises:
+            WarmthError: A model or tokenizer cannot be loaded, or the vocabularies differ.
+        """
+        if self.models is None:
+            from pytest_warmth.models.loading import load_pair
+
+            start = time.perf_counter()
             self.models = load_pair(
                 self.pair_spec,
                 device=self.settings.device,
@@ -159,10 +170,11 @@ class WarmthSession:
                 trust_remote_code=self.settings.trust_remote_code,
                 allow_pickle=self.settings.allow_pickle,
             )
-        except WarmthError as exc:
-            raise pytest.UsageError(str(exc)) from None
-        self.load_seconds = time.perf_counter() - start
-        self._write(f"warmth: models loaded in {self.load_seconds:.1f}s on {self.models.device}")
+            self.load_seconds = time.perf_counter() - start
+            self._write(
+                f"warmth: models loaded in {self.load_seconds:.1f}s on {self.models.device}"
+            )
+        return self.models
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtestloop(self, session: pytest.Session) -> Any:
