@@ -8,7 +8,7 @@ checkpoints load as two models. The same model on both sides is loaded once.
 from __future__ import annotations
 
 import contextlib
-import os
+import functools
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -288,16 +288,18 @@ def check_same_vocabulary(base_tok: Any, tuned_tok: Any, base: ModelSpec, tuned:
 
 @contextlib.contextmanager
 def _tqdm_disabled() -> Iterator[None]:
-    """Silence tqdm bars that transformers draws outside its own switch (GGUF conversion)."""
-    previous = os.environ.get("TQDM_DISABLE")
-    os.environ["TQDM_DISABLE"] = "1"
+    """Silence the GGUF conversion bar, which transformers draws outside its own switch."""
+    try:
+        from transformers import modeling_gguf_pytorch_utils as gguf_utils
+    except ImportError:  # pragma: no cover - older transformers
+        yield
+        return
+    original = gguf_utils.tqdm
+    gguf_utils.tqdm = functools.partial(original, disable=True)
     try:
         yield
     finally:
-        if previous is None:
-            os.environ.pop("TQDM_DISABLE", None)
-        else:
-            os.environ["TQDM_DISABLE"] = previous
+        gguf_utils.tqdm = original
 
 
 def _first_line(exc: BaseException) -> str:
