@@ -1,10 +1,14 @@
 """Benchmark the pytest-warmth engine on the embedded SmolLM2-135M-Instruct model (CPU).
 
 Measures pair load time, multiple-choice scoring and greedy generation throughput for the base
-and tuned sides, and the peak memory of base + toggled LoRA adapter against the base alone
-(each in a fresh child process). This is a standalone script, not a test:
+and tuned sides (tuned = base + a small random LoRA adapter, toggled), and the peak memory of
+base + adapter against the base alone, each in a fresh child process. A standalone script, not
+a test:
 
     python benchmarks/bench_engine.py [--items 40] [--batch-size 16] [--json OUT]
+
+Timings are only meaningful on an otherwise idle machine: the script reports how much CPU other
+processes used while it ran and warns when that was enough to distort the figures.
 """
 
 from __future__ import annotations
@@ -15,17 +19,22 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 # GGUF de-quantisation draws a raw tqdm bar that transformers' switch does not silence.
 os.environ.setdefault("TQDM_DISABLE", "1")
+
+T = TypeVar("T")
 
 MODEL = "smollm2"
 DEVICE = "cpu"
@@ -40,12 +49,17 @@ LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj"]
 LORA_SEED = 0
 LORA_B_STD = 0.02
 ADAPTER_DIRNAME = f"smollm2-lora-r{LORA_R}-a{LORA_ALPHA}-seed{LORA_SEED}"
+BUSY_CORES = 0.25
+"""Average CPU use by other processes (in cores) above which a timing is flagged."""
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=40, help="probes per measurement")
-    parser.add_argument("--batch-size", type=int, default=16, help="sequences per forward pass")
+    parser.add_argument("--items", type=int, default=40, help="probes per measurement (40)")
+    parser.add_argument("--batch-size", type=int, default=16, help="sequences per pass (16)")
+    parser.add_argument(
+        "--repeats", type=int, default=1, help="timed runs per side; the fastest counts (1)"
+    )
     parser.add_argument("--json", type=Path, default=None, metavar="OUT", help="write figures")
     parser.add_argument(
         "--workdir",
@@ -57,9 +71,52 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--child-memory", choices=["base", "adapter"], default=None, help=argparse.SUPPRESS
     )
     args = parser.parse_args(argv)
-    if args.items < 1 or args.batch_size < 1:
-        parser.error("--items and --batch-size must be positive")
+    if min(args.items, args.batch_size, args.repeats) < 1:
+        parser.error("--items, --batch-size and --repeats must be positive")
     return args
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Wall time of one measured call and the CPU other processes used meanwhile."""
+
+    seconds: float
+    other_cores: float | None
+    """Average CPU use of all other processes, in cores (``None`` without /proc/stat)."""
+
+
+def _cpu_seconds() -> tuple[float, float] | None:
+    """(CPU seconds the whole machine was busy, CPU seconds used by this process tree)."""
+    try:
+        fields = Path("/proc/stat").read_text(encoding="ascii").splitlines()[0].split()
+    except (OSError, IndexError):
+        return None
+    ticks = [int(x) for x in fields[1:9]]  # user nice system idle iowait irq softirq steal
+    busy = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+    own = sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
+    )
+    return busy, own
+
+
+def timed(fn: Callable[[], T]) -> tuple[T, Timing]:
+    before = _cpu_seconds()
+    start = time.perf_counter()
+    result = fn()
+    seconds = time.perf_counter() - start
+    after = _cpu_seconds()
+    other = None
+    if before is not None and after is not None and seconds > 0:
+        other = max(0.0, (after[0] - before[0]) - (after[1] - before[1])) / seconds
+    return result, Timing(seconds, other)
 
 
 def probe_items(n: int) -> tuple[list[str], list[list[str]]]:
@@ -86,6 +143,7 @@ def adapter_dir(workdir: Path) -> Path:
     from pytest_warmth.models.loading import load_model
     from pytest_warmth.models.spec import resolve_spec
 
+    log(f"creating the benchmark LoRA adapter in {target}")
     workdir.mkdir(parents=True, exist_ok=True)
     model = load_model(resolve_spec(MODEL), dtype=DTYPE)
     lora = peft.LoraConfig(
@@ -98,25 +156,19 @@ def adapter_dir(workdir: Path) -> Path:
             if "lora_B" in name:
                 torch.nn.init.normal_(param, std=LORA_B_STD, generator=generator)
     staging = Path(tempfile.mkdtemp(prefix=f"{ADAPTER_DIRNAME}.", dir=workdir))
-    peft_model.save_pretrained(str(staging))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "could not find a config file" for the GGUF base
+        peft_model.save_pretrained(str(staging))
     staged_config = staging / "adapter_config.json"
     config = json.loads(staged_config.read_text(encoding="utf-8"))
     config["base_model_name_or_path"] = MODEL
     staged_config.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
     if target.exists():
-        for leftover in target.iterdir():
-            leftover.unlink()
-        target.rmdir()
+        shutil.rmtree(target)
     staging.rename(target)
     del peft_model, model
     gc.collect()
     return target
-
-
-def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
-    start = time.perf_counter()
-    result = fn()
-    return result, time.perf_counter() - start
 
 
 def run_child(mode: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -143,7 +195,7 @@ def run_child(mode: str, args: argparse.Namespace) -> dict[str, Any]:
 
 def child_memory(mode: str, args: argparse.Namespace) -> None:
     """Load base alone or base + adapter, score a few items, print peak RSS (KiB) as JSON."""
-    # Import the heavy stack before timing, so load_s excludes import cost.
+    # Import the heavy stack first, so that load_s excludes import cost.
     import peft  # noqa: F401
     import torch  # noqa: F401
     import transformers  # noqa: F401
@@ -154,7 +206,7 @@ def child_memory(mode: str, args: argparse.Namespace) -> None:
 
     prompts, choices = probe_items(CHILD_ITEMS)
     raw = MODEL if mode == "base" else str(args.workdir / ADAPTER_DIRNAME)
-    pair, load_s = timed(lambda: load_pair(resolve_pair(raw, None), device=DEVICE, dtype=DTYPE))
+    pair, load = timed(lambda: load_pair(resolve_pair(raw, None), device=DEVICE, dtype=DTYPE))
     sides = [pair.base] if mode == "base" else [pair.base, pair.tuned]
     for side in sides:
         with side.activate():
@@ -166,18 +218,16 @@ def child_memory(mode: str, args: argparse.Namespace) -> None:
                 batch_size=args.batch_size,
                 device=pair.device,
             )
-    maxrss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(
-        json.dumps(
-            {
-                "mode": mode,
-                "maxrss_kib": maxrss_kib,
-                "load_s": load_s,
-                "items": CHILD_ITEMS,
-                "sides": [s.role for s in sides],
-            }
-        )
-    )
+    maxrss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    record = {
+        "mode": mode,
+        "maxrss_kib": maxrss_kib,
+        "load_s": load.seconds,
+        "load_other_cores": load.other_cores,
+        "items": CHILD_ITEMS,
+        "sides": [s.role for s in sides],
+    }
+    print(json.dumps(record))
 
 
 def machine_info() -> dict[str, Any]:
@@ -197,6 +247,17 @@ def machine_info() -> dict[str, Any]:
         "torch_threads": torch.get_num_threads(),
         "transformers": transformers.__version__,
         "peft": peft.__version__,
+        "loadavg_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+    }
+
+
+def _best(runs: list[Timing], count: int, unit: str) -> dict[str, Any]:
+    fastest = min(runs, key=lambda r: r.seconds)
+    return {
+        "seconds": fastest.seconds,
+        unit: count / fastest.seconds,
+        "other_cores": fastest.other_cores,
+        "all_seconds": [r.seconds for r in runs],
     }
 
 
@@ -207,35 +268,55 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
 
     started = time.perf_counter()
     info = machine_info()
-    adapter, adapter_s = timed(lambda: adapter_dir(args.workdir))
-    memory = {mode: run_child(mode, args) for mode in ("base", "adapter")}
+    adapter, prepare = timed(lambda: adapter_dir(args.workdir))
+    memory: dict[str, dict[str, Any]] = {}
+    for mode in ("base", "adapter"):
+        log(f"peak-memory child: {mode}")
+        memory[mode] = run_child(mode, args)
 
+    log("loading smollm2 + LoRA adapter")
     pair_spec = resolve_pair(str(adapter), None)
-    pair, load_s = timed(lambda: load_pair(pair_spec, device=DEVICE, dtype=DTYPE))
+    pair, load = timed(lambda: load_pair(pair_spec, device=DEVICE, dtype=DTYPE))
     prompts, choices = probe_items(args.items)
     bs, dev = args.batch_size, pair.device
-    scoring: dict[str, dict[str, float]] = {}
-    generation: dict[str, dict[str, float]] = {}
-    picks: dict[str, list[int]] = {}
+    score_runs: dict[str, list[Timing]] = {side.role: [] for side in pair.sides()}
+    gen_runs: dict[str, list[Timing]] = {side.role: [] for side in pair.sides()}
     sums: dict[str, list[float]] = {}
+    picks: dict[str, list[int]] = {}
     replies: dict[str, list[str]] = {}
-    for side in pair.sides():
-        with side.activate():
-            score = partial(score_choices, side.module, pair.tokenizer, batch_size=bs, device=dev)
-            reply = partial(generate, side.module, pair.tokenizer, batch_size=bs, device=dev)
-            score(prompts[:2], choices[:2])  # warm-up, untimed
-            reply(prompts[:2], max_new_tokens=4)
-            scores, score_s = timed(partial(score, prompts, choices))
-            answers, gen_s = timed(partial(reply, prompts, max_new_tokens=MAX_NEW_TOKENS))
-        scoring[side.role] = {"seconds": score_s, "items_per_s": len(prompts) / score_s}
-        generation[side.role] = {"seconds": gen_s, "answers_per_s": len(prompts) / gen_s}
-        picks[side.role] = [pick(row) for row in scores]
-        sums[side.role] = [s.sum_logprob for row in scores for s in row]
-        replies[side.role] = answers
+    for repeat in range(args.repeats):
+        for side in pair.sides():
+            log(f"run {repeat + 1}/{args.repeats}: {side.role} scoring and generation")
+            with side.activate():
+                score = partial(
+                    score_choices, side.module, pair.tokenizer, batch_size=bs, device=dev
+                )
+                reply = partial(generate, side.module, pair.tokenizer, batch_size=bs, device=dev)
+                if repeat == 0:  # untimed warm-up
+                    score(prompts[:2], choices[:2])
+                    reply(prompts[:2], max_new_tokens=4)
+                scores, score_t = timed(partial(score, prompts, choices))
+                answers, gen_t = timed(partial(reply, prompts, max_new_tokens=MAX_NEW_TOKENS))
+            score_runs[side.role].append(score_t)
+            gen_runs[side.role].append(gen_t)
+            if repeat == 0:
+                sums[side.role] = [s.sum_logprob for row in scores for s in row]
+                picks[side.role] = [pick(row) for row in scores]
+                replies[side.role] = answers
 
     base_kib = memory["base"]["maxrss_kib"]
     adapter_kib = memory["adapter"]["maxrss_kib"]
     ratio = adapter_kib / base_kib
+    scoring = {role: _best(runs, len(prompts), "items_per_s") for role, runs in score_runs.items()}
+    generation = {
+        role: _best(runs, len(prompts), "answers_per_s") for role, runs in gen_runs.items()
+    }
+    contention = [
+        load.other_cores,
+        memory["base"]["load_other_cores"],
+        *(entry["other_cores"] for entry in (*scoring.values(), *generation.values())),
+    ]
+    known = [c for c in contention if c is not None]
     return {
         "model": MODEL,
         "device": DEVICE,
@@ -244,10 +325,11 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         "choices_per_item": sorted({len(c) for c in choices}),
         "batch_size": bs,
         "max_new_tokens": MAX_NEW_TOKENS,
+        "repeats": args.repeats,
         "machine": info,
         "adapter": {
             "path": str(adapter),
-            "prepare_s": adapter_s,
+            "prepare_s": prepare.seconds,
             "lora": {
                 "r": LORA_R,
                 "lora_alpha": LORA_ALPHA,
@@ -258,8 +340,8 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
             "lora_B_std": LORA_B_STD,
         },
         "load_s": {
-            "pair_adapter": load_s,
-            "pair_self_check_child": memory["base"]["load_s"],
+            "pair_self_check": memory["base"]["load_s"],
+            "pair_adapter": load.seconds,
             "pair_adapter_child": memory["adapter"]["load_s"],
         },
         "scoring": scoring,
@@ -283,21 +365,21 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
             "met": ratio <= MEMORY_TARGET,
             "child_items": CHILD_ITEMS,
         },
+        "contention": {
+            "max_other_cores": max(known) if known else None,
+            "threshold_cores": BUSY_CORES,
+            "busy": bool(known) and max(known) > BUSY_CORES,
+        },
         "total_s": time.perf_counter() - started,
     }
 
 
 def render(result: dict[str, Any]) -> str:
-    info = result["machine"]
-    sc, gen, mem, eff = (
-        result["scoring"],
-        result["generation"],
-        result["memory"],
-        result["adapter_effect"],
-    )
-    load = result["load_s"]
+    info, load = result["machine"], result["load_s"]
+    sc, gen, mem = result["scoring"], result["generation"], result["memory"]
+    eff, busy = result["adapter_effect"], result["contention"]
     rows = [
-        ("pair load, smollm2 self-check (s)", f"{load['pair_self_check_child']:.2f}", ""),
+        ("pair load, smollm2 self-check (s)", f"{load['pair_self_check']:.2f}", ""),
         ("pair load, smollm2 + LoRA adapter (s)", f"{load['pair_adapter']:.2f}", ""),
         (
             "MC scoring, 4 choices (items/s)",
@@ -319,7 +401,8 @@ def render(result: dict[str, Any]) -> str:
         f"{info['platform']}, {info['cpu_count']} CPUs, torch {info['torch']} "
         f"({info['torch_threads']} threads)",
         f"items={result['items']} batch_size={result['batch_size']} "
-        f"max_new_tokens={result['max_new_tokens']}; tuned = base + LoRA adapter (toggled)",
+        f"max_new_tokens={result['max_new_tokens']} repeats={result['repeats']}; "
+        "tuned = base + LoRA adapter (toggled)",
         "",
         f"{'metric':<{width}}  {'base':>10}  {'tuned':>10}",
         *(f"{name:<{width}}  {b:>10}  {t:>10}" for name, b, t in rows),
@@ -329,8 +412,19 @@ def render(result: dict[str, Any]) -> str:
         f"adapter effect: max |delta logprob| {eff['max_abs_logprob_delta']:.3f}, "
         f"discordant picks {eff['discordant_picks']}/{result['items']}, "
         f"differing replies {eff['differing_replies']}/{result['items']}",
-        f"total wall time: {result['total_s']:.1f} s",
     ]
+    if busy["max_other_cores"] is None:
+        lines.append("other processes' CPU use: unknown (no /proc/stat)")
+    else:
+        lines.append(
+            f"other processes' CPU use during timings: up to {busy['max_other_cores']:.2f} cores"
+            + (
+                f" -- WARNING: machine busy (> {busy['threshold_cores']}), timings unreliable"
+                if busy["busy"]
+                else " (quiet)"
+            )
+        )
+    lines.append(f"total wall time: {result['total_s']:.1f} s")
     return "\n".join(lines)
 
 
