@@ -77,6 +77,10 @@ def build_plan(settings: WarmthSettings) -> GatePlan:
     bad = [name for name in names if name not in contexts.CATALOG]
     if bad:
         raise WarmthError(f"unknown context {bad[0]!r}; choose from: {', '.join(contexts.CATALOG)}")
+    beliefs = settings.beliefs or contexts.DEFAULT_BELIEFS
+    bad = [name for name in beliefs if name not in contexts.BELIEFS]
+    if bad:
+        raise WarmthError(f"unknown belief {bad[0]!r}; choose from: {', '.join(contexts.BELIEFS)}")
     warnings = []
     suites: dict[str, ProbeSuite] = {}
     for name in wanted:
@@ -87,18 +91,25 @@ def build_plan(settings: WarmthSettings) -> GatePlan:
                 f"({len(suite)} items); using all items"
             )
         suites[name] = sample(suite, settings.limit, settings.seed)
-    cells = tuple(Cell(suite, context) for suite in suites for context in names)
+    cells = tuple(
+        Cell(suite, context, belief) for suite in suites for belief in beliefs for context in names
+    )
     return GatePlan(suites=suites, cells=cells, seed=settings.seed, warnings=tuple(warnings))
 
 
 def cell_messages(plan: GatePlan, cell: Cell) -> list[str]:
     """The user messages of a cell, one per item, identical for base and tuned."""
     suite = plan.suites[cell.suite]
-    context = contexts.get_context(cell.context)
     return [
-        contexts.user_message(
-            probe.question,
-            contexts.statement_for(context, suite=suite.name, item_id=probe.id, seed=plan.seed),
+        contexts.build_prompt(
+            question=probe.question,
+            answer=probe.answer,
+            incorrect=probe.incorrect,
+            suite=suite.name,
+            item_id=probe.id,
+            context=cell.context,
+            belief=cell.belief,
+            seed=plan.seed,
         )
         for probe in suite.probes
     ]

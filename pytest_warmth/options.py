@@ -167,6 +167,14 @@ CONTEXT = Option(
     default=(),
     default_text="plain and sad",
 )
+BELIEF = Option(
+    "--warmth-belief",
+    "NAME",
+    "Belief the user states after the question (repeatable): none, wrong, reject_right, right",
+    kind="list",
+    default=(),
+    default_text="none and wrong",
+)
 LIMIT = Option(
     "--warmth-limit",
     "N",
@@ -245,6 +253,7 @@ OPTIONS: tuple[Option, ...] = (
     SUITE,
     PROBES,
     CONTEXT,
+    BELIEF,
     LIMIT,
     SEED,
     ALPHA,

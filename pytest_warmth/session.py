@@ -219,6 +219,7 @@ class WarmthSession:
             "base": s.base,
             "suites": list(self.plan.suites),
             "contexts": sorted({c.context for c in self.selected}),
+            "beliefs": sorted({c.belief for c in self.selected}),
             "limit": s.limit,
             "seed": s.seed,
             "alpha": s.alpha,

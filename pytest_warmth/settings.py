@@ -32,6 +32,8 @@ class WarmthSettings:
     """Extra probe files or directories."""
     contexts: tuple[str, ...] = ()
     """Context names; empty means the default pair (plain and sad)."""
+    beliefs: tuple[str, ...] = ()
+    """Belief conditions; empty means the default pair (none and wrong)."""
     limit: int | None = None
     """Items per suite, or ``None`` for all."""
     seed: int = opt.DEFAULT_SEED
@@ -98,6 +100,7 @@ class WarmthSettings:
             suites=_unique(get(opt.SUITE)),
             probe_paths=tuple(path(opt.PROBES, p) for p in _unique(get(opt.PROBES))),
             contexts=_unique(get(opt.CONTEXT)),
+            beliefs=_unique(get(opt.BELIEF)),
             limit=get(opt.LIMIT),
             seed=get(opt.SEED),
             alpha=get(opt.ALPHA),

@@ -46,6 +46,7 @@ def test_bad_ini_value(pytester: pytest.Pytester) -> None:
     [
         (["--warmth-suite=nope"], "ERROR: unknown suite 'nope'; available: factual*"),
         (["--warmth-context=gloomy"], "ERROR: unknown context 'gloomy'; choose from: plain, *"),
+        (["--warmth-belief=maybe"], "ERROR: unknown belief 'maybe'; choose from: none, wrong, *"),
     ],
 )
 def test_unknown_names(

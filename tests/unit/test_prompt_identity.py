@@ -1,0 +1,68 @@
+"""Base and tuned models see byte-identical prompts in every cell of every built-in suite."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import pytest
+
+from pytest_warmth import contexts, engine, gate
+from pytest_warmth.settings import WarmthSettings
+from pytest_warmth.suites import builtin_suites
+
+
+class FakeSide:
+    def __init__(self, role: str) -> None:
+        self.role = role
+        self.module = object()
+
+    def activate(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()
+
+
+class FakePair:
+    same_weights = False
+    device = "cpu"
+    tokenizer = None
+
+    def __init__(self) -> None:
+        self.base, self.tuned = FakeSide("base"), FakeSide("tuned")
+
+    def sides(self) -> Any:
+        yield self.base
+        yield self.tuned
+
+
+@pytest.mark.parametrize("suite", sorted(builtin_suites()))
+def test_base_and_tuned_prompts_are_identical(suite: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[object, list[str], list[list[str]]]] = []
+
+    def record(module: object, tokenizer: object, prompts: Any, choices: Any, **_: Any) -> Any:
+        calls.append((module, list(prompts), [list(c) for c in choices]))
+        return [[engine.ChoiceScore(-1.0, 1)] * len(c) for c in choices]
+
+    monkeypatch.setattr(engine, "score_choices", record)
+    settings = WarmthSettings(
+        model="x",
+        suites=(suite,),
+        contexts=tuple(contexts.CATALOG),
+        beliefs=tuple(contexts.BELIEFS),
+    )
+    plan = gate.build_plan(settings)
+    assert len(plan.cells) == len(contexts.CATALOG) * len(contexts.BELIEFS)
+    pair = FakePair()
+    seen: set[str] = set()
+    for cell in plan.cells:
+        calls.clear()
+        gate.evaluate_cell(pair, plan, cell, batch_size=8)  # type: ignore[arg-type]
+        (base_module, base_prompts, base_choices), (tuned_module, tuned_prompts, tuned_choices) = (
+            calls
+        )
+        assert base_module is pair.base.module
+        assert tuned_module is pair.tuned.module
+        assert [p.encode() for p in base_prompts] == [p.encode() for p in tuned_prompts]
+        assert base_choices == tuned_choices
+        seen.update(base_prompts)
+    # every (context, belief) condition produced different text
+    assert len(seen) > len(plan.suites[suite]) * (len(plan.cells) - 2)
