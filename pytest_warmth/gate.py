@@ -59,7 +59,7 @@ def build_plan(settings: WarmthSettings) -> GatePlan:
         WarmthError: An unknown suite or context name, or an invalid probe file.
     """
     available = builtin_suites()
-    extra = load_suites(settings.probe_paths)
+    extra = load_suites(settings.probe_paths, seed=settings.seed)
     for name, suite in extra.items():
         if name in available:
             raise WarmthError(

@@ -28,8 +28,8 @@ class WarmthSettings:
     """Spec of the base model, or ``None`` to take it from the adapter."""
     suites: tuple[str, ...] = ()
     """Suite names to run; empty means every built-in suite."""
-    probe_paths: tuple[Path, ...] = ()
-    """Extra probe files or directories."""
+    probe_paths: tuple[str, ...] = ()
+    """Extra probe files or directories (absolute), or ``KIND:SOURCE`` public datasets."""
     contexts: tuple[str, ...] = ()
     """Context names; empty means the default pair (plain and sad)."""
     beliefs: tuple[str, ...] = ()
@@ -85,6 +85,16 @@ class WarmthSettings:
             base_dir: Path = values[option.dest][1]
             return (base_dir / Path(raw).expanduser()).absolute()
 
+        def probe_entry(raw: str) -> str:
+            from pytest_warmth.public_datasets import split_spec
+
+            spec = split_spec(raw)
+            if spec is None:
+                return str(path(opt.PROBES, raw))
+            kind, source = spec
+            local = path(opt.PROBES, source)
+            return f"{kind}:{local}" if local.exists() else raw
+
         model = get(opt.MODEL) or None
         if model is None:
             stray = [flag for flag in given_on_cli if flag != opt.MODEL.flag]
@@ -98,7 +108,7 @@ class WarmthSettings:
             model=model,
             base=get(opt.BASE) or None,
             suites=_unique(get(opt.SUITE)),
-            probe_paths=tuple(path(opt.PROBES, p) for p in _unique(get(opt.PROBES))),
+            probe_paths=tuple(probe_entry(p) for p in _unique(get(opt.PROBES))),
             contexts=_unique(get(opt.CONTEXT)),
             beliefs=_unique(get(opt.BELIEF)),
             limit=get(opt.LIMIT),

@@ -270,7 +270,7 @@ def _hub_spec(repo_id: str, *, flag: str, allow_pickle: bool) -> ModelSpec:
                 return _local_spec(
                     repo_id, Path(found).parent, flag=flag, allow_pickle=allow_pickle
                 )
-    if _offline():
+    if hub_offline():
         raise ModelSpecError(
             f"{flag}={repo_id} looks like a hub id, but it is not in the local Hugging Face "
             "cache and HF_HUB_OFFLINE is set, so it cannot be downloaded; download it where you "
@@ -279,7 +279,8 @@ def _hub_spec(repo_id: str, *, flag: str, allow_pickle: bool) -> ModelSpec:
     return ModelSpec(repo_id, SpecKind.HUB, hub_id=repo_id)
 
 
-def _offline() -> bool:
+def hub_offline() -> bool:
+    """True when HF_HUB_OFFLINE or TRANSFORMERS_OFFLINE is set to a true value."""
     return any(
         os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
         for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")

@@ -44,7 +44,7 @@ def test_bad_ini_value(pytester: pytest.Pytester) -> None:
 @pytest.mark.parametrize(
     ("args", "pattern"),
     [
-        (["--warmth-suite=nope"], "ERROR: unknown suite 'nope'; available: factual*"),
+        (["--warmth-suite=nope"], "ERROR: unknown suite 'nope'; available: *factual*"),
         (["--warmth-context=gloomy"], "ERROR: unknown context 'gloomy'; choose from: plain, *"),
         (["--warmth-belief=maybe"], "ERROR: unknown belief 'maybe'; choose from: none, wrong, *"),
     ],
