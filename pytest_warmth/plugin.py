@@ -26,6 +26,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     """Validate the options once and, with ``--warmth-model``, start the gate."""
     config.addinivalue_line("markers", "warmth: an item of the pytest-warmth release gate")
+    config.addinivalue_line(
+        "markers",
+        "warmth_suite(path): parametrize the test's warmth_probe argument with every item of "
+        "the probe file at path (relative to the test file)",
+    )
     settings = WarmthSettings.from_config(config)
     config.stash[SETTINGS_KEY] = settings
     if not settings.active:
@@ -46,6 +51,38 @@ def pytest_configure(config: pytest.Config) -> None:
     except WarmthError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.pluginmanager.register(WarmthSession(config, settings, plan, pair), SESSION_NAME)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize ``warmth_probe`` from ``@pytest.mark.warmth_suite(path)``."""
+    marker = metafunc.definition.get_closest_marker("warmth_suite")
+    if marker is None or "warmth_probe" not in metafunc.fixturenames:
+        return
+    from pytest_warmth.suites import load_suites, sample
+
+    if len(marker.args) != 1:
+        pytest.fail("use @pytest.mark.warmth_suite(path) with exactly one path", pytrace=False)
+    settings = metafunc.config.stash[SETTINGS_KEY]
+    path = Path(metafunc.definition.path).parent / str(marker.args[0])
+    try:
+        suites = load_suites([path], seed=settings.seed)
+    except WarmthError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    probes = [
+        probe
+        for suite in suites.values()
+        for probe in sample(suite, settings.limit, settings.seed).probes
+    ]
+    metafunc.parametrize("warmth_probe", probes, ids=[probe.id for probe in probes])
+
+
+@pytest.fixture
+def warmth_probe() -> None:
+    """One probe item; parametrized by ``@pytest.mark.warmth_suite(path)``."""
+    pytest.fail(
+        "warmth_probe needs @pytest.mark.warmth_suite('path/to/suite.yaml') on the test",
+        pytrace=False,
+    )
 
 
 def _session(config: pytest.Config) -> Any:

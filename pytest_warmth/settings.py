@@ -97,7 +97,9 @@ class WarmthSettings:
 
         model = get(opt.MODEL) or None
         if model is None:
-            stray = [flag for flag in given_on_cli if flag != opt.MODEL.flag]
+            # --warmth-limit and --warmth-seed also shape @pytest.mark.warmth_suite tests.
+            free = {opt.MODEL.flag, opt.LIMIT.flag, opt.SEED.flag}
+            stray = [flag for flag in given_on_cli if flag not in free]
             if stray:
                 raise pytest.UsageError(
                     f"{stray[0]} needs --warmth-model: pass --warmth-model=SPEC "

@@ -154,3 +154,36 @@ def test_models_fixture(pytester: pytest.Pytester, zero_adapter: Path) -> None:
     outcomes = result.parseoutcomes()
     assert outcomes["passed"] == 1
     assert "failed" not in outcomes
+
+
+def test_warmth_suite_marker(pytester: pytest.Pytester, tiny_suite: Path) -> None:
+    pytester.makepyfile(
+        f"""
+        import pytest
+
+        @pytest.mark.warmth_suite({str(tiny_suite)!r})
+        def test_item(warmth_probe):
+            assert warmth_probe.answer == "alpha"
+            assert warmth_probe.incorrect in warmth_probe.choices
+        """
+    )
+    result = run(pytester, "-v", "--warmth-limit=5")
+    result.assert_outcomes(passed=5)
+    result.stdout.fnmatch_lines(["*test_item[[]tiny-0*[]] PASSED*"])
+
+
+def test_warmth_suite_marker_bad_file(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", bad="name: bad\nitems: []\n")
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.warmth_suite("bad.yaml")
+        def test_item(warmth_probe):
+            pass
+        """
+    )
+    result = run(pytester)
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*bad.yaml:1: items: the suite has no items*"])
+    assert "Traceback" not in result.stdout.str()
