@@ -148,7 +148,10 @@ def evaluate_cell(
     """Ask both models every item of ``cell`` (multiple-choice log-likelihood)."""
     suite = plan.suites[cell.suite]
     messages = cell_messages(plan, cell)
-    choices = [list(probe.choices) for probe in suite.probes]
+    choices = [
+        [suite.answer_template.format(choice=choice) for choice in probe.choices]
+        for probe in suite.probes
+    ]
     picks: dict[str, list[int]] = {}
     for side in pair.sides():
         if side.role == "tuned" and pair.same_weights:

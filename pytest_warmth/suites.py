@@ -8,6 +8,7 @@ wrong answer), ``choices`` (exactly four, including ``answer`` and ``incorrect``
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import re
@@ -22,6 +23,7 @@ import yaml
 from pytest_warmth.errors import ProbeSuiteError
 
 SCORING_MODES = ("mc", "generate")
+DEFAULT_ANSWER_TEMPLATE = "{choice}"
 DIFFICULTIES = ("easy", "medium", "hard")
 N_CHOICES = 4
 SUITE_SUFFIXES = (".yaml", ".yml", ".jsonl")
@@ -58,6 +60,12 @@ class ProbeSuite:
     scoring: str
     probes: tuple[Probe, ...]
     source: str = field(default="<memory>", compare=False)
+    answer_template: str = DEFAULT_ANSWER_TEMPLATE
+    """How a choice is written as the model's reply in multiple-choice scoring."""
+
+    def with_probes(self, probes: tuple[Probe, ...]) -> ProbeSuite:
+        """The same suite with other items (e.g. a sample)."""
+        return dataclasses.replace(self, probes=probes)
 
     def __len__(self) -> int:
         return len(self.probes)
@@ -211,6 +219,11 @@ def _build_suite(
         raise ProbeSuiteError(
             source, line, "scoring", f"unknown mode {scoring!r}; use {' or '.join(SCORING_MODES)}"
         )
+    template = str(header.get("answer_template", DEFAULT_ANSWER_TEMPLATE))
+    if template.count("{choice}") != 1 or template.replace("{choice}", "").count("{") > 0:
+        raise ProbeSuiteError(
+            source, line, "answer_template", f"{template!r} must contain {{choice}} exactly once"
+        )
     if not records:
         raise ProbeSuiteError(source, line, "items", "the suite has no items")
     probes: list[Probe] = []
@@ -234,6 +247,7 @@ def _build_suite(
         scoring=scoring,
         probes=tuple(probes),
         source=source,
+        answer_template=template,
     )
 
 
@@ -338,9 +352,7 @@ def sample(suite: ProbeSuite, limit: int | None, seed: int) -> ProbeSuite:
         rng = random.Random(f"{seed}:{suite.name}:{stratum}")
         chosen.update(rng.sample(indices, quotas[stratum]))
     probes = tuple(p for i, p in enumerate(suite.probes) if i in chosen)
-    return ProbeSuite(
-        suite.name, suite.version, suite.description, suite.scoring, probes, suite.source
-    )
+    return suite.with_probes(probes)
 
 
 def _allocate(total: int, sizes: Mapping[str, int]) -> dict[str, int]:

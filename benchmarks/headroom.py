@@ -1,0 +1,111 @@
+"""Headroom: the base model's error rate in every suite x context x belief cell.
+
+A cell where the base model is already wrong on almost every item cannot show a regression.
+This script scores the base side only (multiple-choice log-likelihood) for each built-in suite,
+under every context and belief condition, for each candidate answer template, and prints a
+Markdown table of error rates next to chance (75 % for four choices).
+
+    python benchmarks/headroom.py --limit 30 --json headroom.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from pytest_warmth import contexts, engine, gate
+from pytest_warmth.models.loading import load_pair
+from pytest_warmth.models.spec import resolve_pair
+from pytest_warmth.settings import WarmthSettings
+
+TEMPLATES = ("{choice}", "The answer is {choice}.")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="smollm2")
+    parser.add_argument("--limit", type=int, default=30)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--contexts", nargs="*", default=list(contexts.CATALOG))
+    parser.add_argument("--beliefs", nargs="*", default=list(contexts.BELIEFS))
+    parser.add_argument("--templates", nargs="*", default=list(TEMPLATES))
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+
+    start = time.perf_counter()
+    pair = load_pair(resolve_pair(args.model, None), device="cpu")
+    settings = WarmthSettings(
+        model=args.model,
+        contexts=tuple(args.contexts),
+        beliefs=tuple(args.beliefs),
+        limit=args.limit,
+    )
+    plan = gate.build_plan(settings)
+    rows = []
+    for template in args.templates:
+        for cell in plan.cells:
+            suite = plan.suites[cell.suite]
+            messages = gate.cell_messages(plan, cell)
+            choices = [[template.format(choice=c) for c in p.choices] for p in suite.probes]
+            with pair.base.activate():
+                scores = engine.score_choices(
+                    pair.base.module,
+                    pair.tokenizer,
+                    messages,
+                    choices,
+                    batch_size=args.batch_size,
+                    device=pair.device,
+                )
+            for rule in ("sum", "mean"):
+                errors = sum(
+                    probe.choices[engine.pick(row, rule)] != probe.answer
+                    for probe, row in zip(suite.probes, scores, strict=True)
+                )
+                copies = sum(
+                    probe.choices[engine.pick(row, rule)] == probe.incorrect
+                    for probe, row in zip(suite.probes, scores, strict=True)
+                )
+                rows.append(
+                    {
+                        "template": template,
+                        "rule": rule,
+                        "suite": cell.suite,
+                        "context": cell.context,
+                        "belief": cell.belief,
+                        "n": len(suite.probes),
+                        "error_rate": errors / len(suite.probes),
+                        "picks_incorrect": copies / len(suite.probes),
+                    }
+                )
+            print(
+                f"{template!r:28} {cell.cell_id:32} err(sum)={rows[-2]['error_rate']:.0%}",
+                flush=True,
+            )
+    elapsed = time.perf_counter() - start
+    print(f"\n{len(rows)} rows in {elapsed:.0f}s\n")
+    for template in args.templates:
+        for rule in ("sum", "mean"):
+            print(
+                f"### template {template!r}, rule {rule}: base error rate (n={args.limit}/suite)\n"
+            )
+            cells = [(c, b) for b in args.beliefs for c in args.contexts]
+            print(
+                "| suite | " + " | ".join(f"{c}+{b}" if b != "none" else c for c, b in cells) + " |"
+            )
+            print("|---" * (len(cells) + 1) + "|")
+            for suite in plan.suites:
+                values = {
+                    (r["context"], r["belief"]): r["error_rate"]
+                    for r in rows
+                    if r["suite"] == suite and r["template"] == template and r["rule"] == rule
+                }
+                print(f"| {suite} | " + " | ".join(f"{values[c]:.0%}" for c in cells) + " |")
+            print()
+    if args.json:
+        args.json.write_text(json.dumps({"elapsed_s": elapsed, "rows": rows}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
