@@ -20,7 +20,8 @@ from pytest_warmth.models.loading import load_pair
 from pytest_warmth.models.spec import resolve_pair
 from pytest_warmth.settings import WarmthSettings
 
-TEMPLATES = ("{choice}", "The answer is {choice}.")
+SUITE_FORMAT = "suite"
+"""Template name meaning: each suite's own answer_template and mc_rule."""
 
 
 def main() -> None:
@@ -30,7 +31,13 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--contexts", nargs="*", default=list(contexts.CATALOG))
     parser.add_argument("--beliefs", nargs="*", default=list(contexts.BELIEFS))
-    parser.add_argument("--templates", nargs="*", default=list(TEMPLATES))
+    parser.add_argument(
+        "--templates",
+        nargs="*",
+        default=[SUITE_FORMAT],
+        help="answer templates to compare, e.g. '{choice}' 'The answer is {choice}.'; "
+        "'suite' (default) uses each suite's own template and rule",
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
 
@@ -48,7 +55,8 @@ def main() -> None:
         for cell in plan.cells:
             suite = plan.suites[cell.suite]
             messages = gate.cell_messages(plan, cell)
-            choices = [[template.format(choice=c) for c in p.choices] for p in suite.probes]
+            fmt = suite.answer_template if template == SUITE_FORMAT else template
+            choices = [[fmt.format(choice=c) for c in p.choices] for p in suite.probes]
             with pair.base.activate():
                 scores = engine.score_choices(
                     pair.base.module,
@@ -58,7 +66,8 @@ def main() -> None:
                     batch_size=args.batch_size,
                     device=pair.device,
                 )
-            for rule in ("sum", "mean"):
+            rules = (suite.mc_rule,) if template == SUITE_FORMAT else ("sum", "mean")
+            for rule in rules:
                 errors = sum(
                     probe.choices[engine.pick(row, rule)] != probe.answer
                     for probe, row in zip(suite.probes, scores, strict=True)
@@ -80,7 +89,7 @@ def main() -> None:
                     }
                 )
             print(
-                f"{template!r:28} {cell.cell_id:32} err(sum)={rows[-2]['error_rate']:.0%}",
+                f"{template!r:28} {cell.cell_id:32} err={rows[-1]['error_rate']:.0%}",
                 flush=True,
             )
     elapsed = time.perf_counter() - start
@@ -99,7 +108,9 @@ def main() -> None:
                 values = {
                     (r["context"], r["belief"]): r["error_rate"]
                     for r in rows
-                    if r["suite"] == suite and r["template"] == template and r["rule"] == rule
+                    if r["suite"] == suite
+                    and r["template"] == template
+                    and (rule == "suite" or r["rule"] == rule)
                 }
                 print(f"| {suite} | " + " | ".join(f"{values[c]:.0%}" for c in cells) + " |")
             print()

@@ -170,7 +170,7 @@ def evaluate_cell(
                 device=pair.device,
                 progress=callback,
             )
-        picks[side.role] = [engine.pick(row) for row in scores]
+        picks[side.role] = [engine.pick(row, suite.mc_rule) for row in scores]
     items = []
     for probe, message, base_pick, tuned_pick in zip(
         suite.probes, messages, picks["base"], picks["tuned"], strict=True

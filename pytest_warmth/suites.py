@@ -24,6 +24,7 @@ from pytest_warmth.errors import ProbeSuiteError
 
 SCORING_MODES = ("mc", "generate")
 DEFAULT_ANSWER_TEMPLATE = "{choice}"
+MC_RULES = ("sum", "mean")
 DIFFICULTIES = ("easy", "medium", "hard")
 N_CHOICES = 4
 SUITE_SUFFIXES = (".yaml", ".yml", ".jsonl")
@@ -62,6 +63,8 @@ class ProbeSuite:
     source: str = field(default="<memory>", compare=False)
     answer_template: str = DEFAULT_ANSWER_TEMPLATE
     """How a choice is written as the model's reply in multiple-choice scoring."""
+    mc_rule: str = "sum"
+    """How multiple-choice scores pick the answer: ``sum`` or ``mean`` log-probability."""
 
     def with_probes(self, probes: tuple[Probe, ...]) -> ProbeSuite:
         """The same suite with other items (e.g. a sample)."""
@@ -224,6 +227,11 @@ def _build_suite(
         raise ProbeSuiteError(
             source, line, "answer_template", f"{template!r} must contain {{choice}} exactly once"
         )
+    mc_rule = str(header.get("mc_rule", "sum"))
+    if mc_rule not in MC_RULES:
+        raise ProbeSuiteError(
+            source, line, "mc_rule", f"unknown rule {mc_rule!r}; use {' or '.join(MC_RULES)}"
+        )
     if not records:
         raise ProbeSuiteError(source, line, "items", "the suite has no items")
     probes: list[Probe] = []
@@ -248,6 +256,7 @@ def _build_suite(
         probes=tuple(probes),
         source=source,
         answer_template=template,
+        mc_rule=mc_rule,
     )
 
 

@@ -49,7 +49,12 @@ def smollm2_zero_adapter(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_embedded_alias_against_itself_passes(pytester: pytest.Pytester) -> None:
     report = pytester.path / "report.json"
     result = pytester.runpytest(
-        "--warmth-model=smollm2", "--warmth-limit=16", f"--warmth-report={report}", "-v"
+        "--warmth-model=smollm2",
+        "--warmth-suite=factual",
+        "--warmth-belief=none",
+        "--warmth-limit=16",
+        f"--warmth-report={report}",
+        "-v",
     )
     result.assert_outcomes(passed=2)
     result.stdout.fnmatch_lines(
@@ -72,8 +77,10 @@ def test_zero_adapter_on_smollm2_has_no_discordant_pairs(
     report = pytester.path / "report.json"
     result = pytester.runpytest(
         f"--warmth-model={smollm2_zero_adapter}",
+        "--warmth-suite=factual",
         "--warmth-limit=12",
         "--warmth-context=sad",
+        "--warmth-belief=wrong",
         f"--warmth-report={report}",
     )
     result.assert_outcomes(passed=1)

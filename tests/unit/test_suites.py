@@ -106,3 +106,37 @@ def test_sample_is_seeded_stratified_and_stable() -> None:
         drawn = sum(p.difficulty == difficulty for p in first.probes)
         assert abs(drawn - 20 * fraction) <= 1
     assert sample(suite, 10_000, seed=7) is suite
+
+
+@pytest.mark.parametrize(
+    ("header", "field", "message"),
+    [
+        ({"answer_template": "The answer"}, "answer_template", "exactly once"),
+        ({"answer_template": "{choice} {other}"}, "answer_template", "exactly once"),
+        ({"mc_rule": "max"}, "mc_rule", "unknown rule 'max'"),
+        ({"scoring": "vibes"}, "scoring", "unknown mode 'vibes'"),
+    ],
+)
+def test_header_errors(tmp_path: Path, header: dict[str, str], field: str, message: str) -> None:
+    with pytest.raises(ProbeSuiteError, match=message) as info:
+        load_suite(write_yaml(tmp_path / "h.yaml", [ITEM], **header))
+    assert info.value.field == field
+    assert info.value.line == 1
+
+
+def test_suite_format_fields(tmp_path: Path) -> None:
+    suite = load_suite(
+        write_yaml(tmp_path / "f.yaml", [ITEM], answer_template="It is {choice}.", mc_rule="mean")
+    )
+    assert (suite.answer_template, suite.mc_rule) == ("It is {choice}.", "mean")
+
+
+def test_builtin_suite_sizes() -> None:
+    sizes = {name: len(suite) for name, suite in builtin_suites().items()}
+    assert sizes["factual"] >= 300
+    assert sizes["misconceptions"] >= 200
+    assert sizes["disinformation"] >= 100
+    assert sizes["medical"] >= 200
+    assert sizes["capability"] >= 200
+    for suite in builtin_suites().values():
+        assert {p.difficulty for p in suite.probes} == {"easy", "medium", "hard"}
