@@ -124,11 +124,66 @@ def test_full_model_needs_a_base(pytester: pytest.Pytester, alpha_model: Path) -
     assert_usage_error(result, "ERROR: --warmth-model=* is a full model*pass --warmth-base=SPEC*")
 
 
-def test_invalid_probe_file(pytester: pytest.Pytester, zero_adapter: Path) -> None:
-    pytester.makefile(
-        ".yaml",
-        bad="name: bad\nitems:\n  - id: a\n    question: q?\n    answer: x\n"
-        "    incorrect: y\n    choices: [x, y, z]\n",
-    )
+ITEM = (
+    "  - id: {id}\n    question: Two plus two?\n    answer: '4'\n    incorrect: '5'\n"
+    "    choices: ['3', '4', '5', '6']\n    tags: [easy]\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("second_item", "pattern"),
+    [
+        (ITEM.format(id="a"), "*bad.yaml:9: id: duplicate id 'a' (first on line 3)"),
+        (
+            ITEM.format(id="b").replace("    question: Two plus two?\n", ""),
+            "*bad.yaml:9: question: missing required field",
+        ),
+        (
+            ITEM.format(id="b").replace("answer: '4'", "answer: '7'"),
+            "*bad.yaml:9: answer: '7' is not among the choices",
+        ),
+        (
+            ITEM.format(id="b").replace("incorrect: '5'", "incorrect: '4'"),
+            "*bad.yaml:9: incorrect: '4' equals the answer or one of its aliases",
+        ),
+        (
+            ITEM.format(id="b").replace("'5', '6'", "'5'"),
+            "*bad.yaml:9: choices: expected exactly 4 choices, got 3",
+        ),
+        (
+            ITEM.format(id="b").replace("[easy]", "[easy, Hard Stuff]"),
+            "*bad.yaml:9: tags: 'Hard Stuff' is not a lower-case slug*",
+        ),
+    ],
+)
+def test_invalid_probe_file(
+    pytester: pytest.Pytester, zero_adapter: Path, second_item: str, pattern: str
+) -> None:
+    text = "name: bad\nitems:\n" + ITEM.format(id="a") + second_item
+    pytester.makefile(".yaml", bad=text)
     result = pytester.runpytest(f"--warmth-model={zero_adapter}", "--warmth-probes=bad.yaml")
-    assert_usage_error(result, "ERROR: *bad.yaml:3: choices: expected exactly 4 choices, got 3")
+    assert_usage_error(result, "ERROR: " + pattern)
+
+
+def test_empty_suite_file(pytester: pytest.Pytester, zero_adapter: Path) -> None:
+    pytester.makefile(".yaml", empty="name: empty\nitems: []\n")
+    result = pytester.runpytest(f"--warmth-model={zero_adapter}", "--warmth-probes=empty.yaml")
+    assert_usage_error(result, "ERROR: *empty.yaml:1: items: the suite has no items")
+
+
+def test_limit_above_suite_size_warns(
+    pytester: pytest.Pytester, zero_adapter: Path, tiny_suite: Path
+) -> None:
+    result = pytester.runpytest(
+        f"--warmth-model={zero_adapter}",
+        f"--warmth-probes={tiny_suite}",
+        "--warmth-suite=tiny",
+        "--warmth-belief=none",
+        "--warmth-context=plain",
+        "--warmth-limit=500",
+    )
+    assert result.ret == pytest.ExitCode.OK
+    assert result.parseoutcomes()["passed"] == 1
+    result.stdout.fnmatch_lines(
+        ["*WarmthWarning: --warmth-limit=500 is larger than suite 'tiny' (20 items); using all*"]
+    )
