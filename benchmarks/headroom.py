@@ -72,6 +72,11 @@ def main() -> None:
                     probe.choices[engine.pick(row, rule)] != probe.answer
                     for probe, row in zip(suite.probes, scores, strict=True)
                 )
+                easy = [
+                    probe.choices[engine.pick(row, rule)] != probe.answer
+                    for probe, row in zip(suite.probes, scores, strict=True)
+                    if probe.difficulty == "easy"
+                ]
                 copies = sum(
                     probe.choices[engine.pick(row, rule)] == probe.incorrect
                     for probe, row in zip(suite.probes, scores, strict=True)
@@ -86,6 +91,8 @@ def main() -> None:
                         "n": len(suite.probes),
                         "error_rate": errors / len(suite.probes),
                         "picks_incorrect": copies / len(suite.probes),
+                        "n_easy": len(easy),
+                        "easy_error_rate": sum(easy) / len(easy) if easy else None,
                     }
                 )
             print(

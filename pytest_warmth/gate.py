@@ -16,7 +16,7 @@ from pytest_warmth.errors import WarmthError
 from pytest_warmth.results import FAIL, PASS, CellResult, ItemOutcome
 from pytest_warmth.settings import WarmthSettings
 from pytest_warmth.stats import adjust_pvalues, mcnemar_test
-from pytest_warmth.suites import ProbeSuite, builtin_suites, load_suites, sample
+from pytest_warmth.suites import ProbeSuite, builtin_suites, filter_tags, load_suites, sample
 
 if TYPE_CHECKING:
     from pytest_warmth.models.loading import ModelPair
@@ -84,7 +84,7 @@ def build_plan(settings: WarmthSettings) -> GatePlan:
     warnings = []
     suites: dict[str, ProbeSuite] = {}
     for name in wanted:
-        suite = available[name]
+        suite = filter_tags(available[name], settings.tags)
         if settings.limit is not None and settings.limit > len(suite):
             warnings.append(
                 f"--warmth-limit={settings.limit} is larger than suite {name!r} "

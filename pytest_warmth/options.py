@@ -175,6 +175,14 @@ BELIEF = Option(
     default=(),
     default_text="none and wrong",
 )
+TAG = Option(
+    "--warmth-tag",
+    "TAG",
+    "Keep only items carrying this tag, e.g. easy (repeatable: any of the tags)",
+    kind="list",
+    default=(),
+    default_text="all items",
+)
 LIMIT = Option(
     "--warmth-limit",
     "N",
@@ -254,6 +262,7 @@ OPTIONS: tuple[Option, ...] = (
     PROBES,
     CONTEXT,
     BELIEF,
+    TAG,
     LIMIT,
     SEED,
     ALPHA,

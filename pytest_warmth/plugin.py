@@ -58,21 +58,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     marker = metafunc.definition.get_closest_marker("warmth_suite")
     if marker is None or "warmth_probe" not in metafunc.fixturenames:
         return
-    from pytest_warmth.suites import load_suites, sample
+    from pytest_warmth.suites import filter_tags, load_suites, sample
 
     if len(marker.args) != 1:
         pytest.fail("use @pytest.mark.warmth_suite(path) with exactly one path", pytrace=False)
     settings = metafunc.config.stash[SETTINGS_KEY]
     path = Path(metafunc.definition.path).parent / str(marker.args[0])
     try:
-        suites = load_suites([path], seed=settings.seed)
+        suites = [
+            sample(filter_tags(suite, settings.tags), settings.limit, settings.seed)
+            for suite in load_suites([path], seed=settings.seed).values()
+        ]
     except WarmthError as exc:
         pytest.fail(str(exc), pytrace=False)
-    probes = [
-        probe
-        for suite in suites.values()
-        for probe in sample(suite, settings.limit, settings.seed).probes
-    ]
+    probes = [probe for suite in suites for probe in suite.probes]
     metafunc.parametrize("warmth_probe", probes, ids=[probe.id for probe in probes])
 
 

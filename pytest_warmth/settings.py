@@ -34,6 +34,8 @@ class WarmthSettings:
     """Context names; empty means the default pair (plain and sad)."""
     beliefs: tuple[str, ...] = ()
     """Belief conditions; empty means the default pair (none and wrong)."""
+    tags: tuple[str, ...] = ()
+    """Keep only items with any of these tags; empty keeps all."""
     limit: int | None = None
     """Items per suite, or ``None`` for all."""
     seed: int = opt.DEFAULT_SEED
@@ -97,8 +99,8 @@ class WarmthSettings:
 
         model = get(opt.MODEL) or None
         if model is None:
-            # --warmth-limit and --warmth-seed also shape @pytest.mark.warmth_suite tests.
-            free = {opt.MODEL.flag, opt.LIMIT.flag, opt.SEED.flag}
+            # Limit, seed and tag also shape @pytest.mark.warmth_suite tests.
+            free = {opt.MODEL.flag, opt.LIMIT.flag, opt.SEED.flag, opt.TAG.flag}
             stray = [flag for flag in given_on_cli if flag not in free]
             if stray:
                 raise pytest.UsageError(
@@ -113,6 +115,7 @@ class WarmthSettings:
             probe_paths=tuple(probe_entry(p) for p in _unique(get(opt.PROBES))),
             contexts=_unique(get(opt.CONTEXT)),
             beliefs=_unique(get(opt.BELIEF)),
+            tags=_unique(get(opt.TAG)),
             limit=get(opt.LIMIT),
             seed=get(opt.SEED),
             alpha=get(opt.ALPHA),

@@ -344,6 +344,27 @@ def _strings(
     return out
 
 
+def filter_tags(suite: ProbeSuite, tags: Iterable[str]) -> ProbeSuite:
+    """The items that carry any of ``tags`` (all items when ``tags`` is empty).
+
+    Raises:
+        ProbeSuiteError: No item of the suite carries any of the tags.
+    """
+    wanted = set(tags)
+    if not wanted:
+        return suite
+    kept = tuple(p for p in suite.probes if wanted.intersection(p.tags))
+    if not kept:
+        raise ProbeSuiteError(
+            suite.source,
+            None,
+            "tags",
+            f"no item of suite {suite.name!r} carries {' or '.join(sorted(wanted))}; "
+            "check --warmth-tag",
+        )
+    return suite.with_probes(kept)
+
+
 def sample(suite: ProbeSuite, limit: int | None, seed: int) -> ProbeSuite:
     """A seeded sample of ``limit`` items, stratified by difficulty, in the suite's order.
 

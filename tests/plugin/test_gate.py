@@ -187,3 +187,23 @@ def test_warmth_suite_marker_bad_file(pytester: pytest.Pytester) -> None:
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*bad.yaml:1: items: the suite has no items*"])
     assert "Traceback" not in result.stdout.str()
+
+
+def test_tag_filter(pytester: pytest.Pytester, zero_adapter: Path, tiny_suite: Path) -> None:
+    report = pytester.path / "r.json"
+    result = run(
+        pytester,
+        f"--warmth-model={zero_adapter}",
+        f"--warmth-probes={tiny_suite}",
+        "--warmth-suite=tiny",
+        "--warmth-belief=none",
+        "--warmth-context=plain",
+        "--warmth-tag=hard",
+        f"--warmth-report={report}",
+    )
+    result.assert_outcomes(passed=1)
+    (cell,) = json.loads(report.read_text())["cells"]
+    assert cell["n"] == 10  # the tiny suite tags every second item hard
+    missing = run(pytester, f"--warmth-model={zero_adapter}", "--warmth-tag=no-such-tag")
+    assert missing.ret == pytest.ExitCode.USAGE_ERROR
+    missing.stderr.fnmatch_lines(["ERROR: *: tags: no item of suite * carries no-such-tag*"])
