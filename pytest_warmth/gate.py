@@ -7,24 +7,21 @@ one-sided paired test with a multiplicity correction across the run's cells.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pytest_warmth import contexts, engine
 from pytest_warmth.errors import WarmthError
-from pytest_warmth.results import FAIL, PASS, CellResult, ItemOutcome
+from pytest_warmth.results import ItemOutcome
 from pytest_warmth.settings import WarmthSettings
-from pytest_warmth.stats import adjust_pvalues, mcnemar_test
+from pytest_warmth.stats.sequential import SequentialMcNemar
 from pytest_warmth.suites import ProbeSuite, builtin_suites, filter_tags, load_suites, sample
+from pytest_warmth.verdicts import PairedCell
 
 if TYPE_CHECKING:
     from pytest_warmth.models.loading import ModelPair
-
-TEST_METHOD = "exact"
-"""The paired test: one-sided exact (conditional binomial) McNemar."""
-CORRECTION = "holm"
-"""Multiplicity correction across the cells of one run."""
 
 
 @dataclass(frozen=True)
@@ -115,26 +112,60 @@ def cell_messages(plan: GatePlan, cell: Cell) -> list[str]:
     ]
 
 
-@dataclass(frozen=True)
-class CellOutcome:
-    """Both models' answers on one cell, before any statistics."""
-
-    cell: Cell
-    scoring: str
-    items: tuple[ItemOutcome, ...]
-
-    @property
-    def b(self) -> int:
-        """Base right, tuned wrong."""
-        return sum(1 for i in self.items if i.base_correct and not i.tuned_correct)
-
-    @property
-    def c(self) -> int:
-        """Base wrong, tuned right."""
-        return sum(1 for i in self.items if not i.base_correct and i.tuned_correct)
-
-
 ProgressFactory = Callable[[Cell, str], "engine.Progress | None"]
+SEQUENTIAL_CHUNK = 32
+"""Items scored between two looks of the sequential test."""
+
+
+def _ask(
+    pair: ModelPair,
+    suite: ProbeSuite,
+    indices: Sequence[int],
+    messages: Sequence[str],
+    *,
+    batch_size: int,
+    progress: Callable[[str], engine.Progress | None],
+) -> list[ItemOutcome]:
+    """Both models' multiple-choice answers to the items at ``indices``."""
+    probes = [suite.probes[i] for i in indices]
+    prompts = [messages[i] for i in indices]
+    choices = [
+        [suite.answer_template.format(choice=choice) for choice in probe.choices]
+        for probe in probes
+    ]
+    picks: dict[str, list[int]] = {}
+    for side in pair.sides():
+        if side.role == "tuned" and pair.same_weights:
+            # The very same weights on both sides (a self-check): identical batches give
+            # identical numbers, so the tuned answers are the base answers.
+            picks["tuned"] = picks["base"]
+            continue
+        with side.activate():
+            scores = engine.score_choices(
+                side.module,
+                pair.tokenizer,
+                prompts,
+                choices,
+                batch_size=batch_size,
+                device=pair.device,
+                progress=progress(side.role),
+            )
+        picks[side.role] = [engine.pick(row, suite.mc_rule) for row in scores]
+    items = []
+    for probe, prompt, base_pick, tuned_pick in zip(
+        probes, prompts, picks["base"], picks["tuned"], strict=True
+    ):
+        items.append(
+            ItemOutcome(
+                probe_id=probe.id,
+                prompt=prompt,
+                base_answer=probe.choices[base_pick],
+                tuned_answer=probe.choices[tuned_pick],
+                base_correct=probe.choices[base_pick] == probe.answer,
+                tuned_correct=probe.choices[tuned_pick] == probe.answer,
+            )
+        )
+    return items
 
 
 def evaluate_cell(
@@ -144,87 +175,58 @@ def evaluate_cell(
     *,
     batch_size: int,
     progress: ProgressFactory | None = None,
-) -> CellOutcome:
-    """Ask both models every item of ``cell`` (multiple-choice log-likelihood)."""
+    sequential: Callable[[], SequentialMcNemar] | None = None,
+) -> PairedCell:
+    """Ask both models the items of ``cell`` (multiple-choice log-likelihood).
+
+    Args:
+        pair: The loaded models.
+        plan: The run's suites and seed.
+        cell: The cell to evaluate.
+        batch_size: Prompts per forward pass.
+        progress: Optional progress callback factory.
+        sequential: When given, a factory for the anytime-valid test: items are asked in a
+            seeded random order, in chunks, and the cell stops as soon as the test decides.
+
+    Returns:
+        The paired outcomes (only the items used, when a sequential test stopped early).
+    """
     suite = plan.suites[cell.suite]
     messages = cell_messages(plan, cell)
-    choices = [
-        [suite.answer_template.format(choice=choice) for choice in probe.choices]
-        for probe in suite.probes
-    ]
-    picks: dict[str, list[int]] = {}
-    for side in pair.sides():
-        if side.role == "tuned" and pair.same_weights:
-            # The very same weights on both sides (a self-check): identical batches give
-            # identical numbers, so the tuned answers are the base answers.
-            picks["tuned"] = picks["base"]
-            continue
-        callback = progress(cell, side.role) if progress is not None else None
-        with side.activate():
-            scores = engine.score_choices(
-                side.module,
-                pair.tokenizer,
-                messages,
-                choices,
-                batch_size=batch_size,
-                device=pair.device,
-                progress=callback,
-            )
-        picks[side.role] = [engine.pick(row, suite.mc_rule) for row in scores]
-    items = []
-    for probe, message, base_pick, tuned_pick in zip(
-        suite.probes, messages, picks["base"], picks["tuned"], strict=True
-    ):
-        base_answer = probe.choices[base_pick]
-        tuned_answer = probe.choices[tuned_pick]
-        items.append(
-            ItemOutcome(
-                probe_id=probe.id,
-                prompt=message,
-                base_answer=base_answer,
-                tuned_answer=tuned_answer,
-                base_correct=base_answer == probe.answer,
-                tuned_correct=tuned_answer == probe.answer,
-            )
-        )
-    return CellOutcome(cell=cell, scoring="mc", items=tuple(items))
 
+    def callbacks(role: str) -> engine.Progress | None:
+        return progress(cell, role) if progress is not None else None
 
-def decide(outcomes: Sequence[CellOutcome], alpha: float) -> list[CellResult]:
-    """Test every cell (one-sided exact McNemar) and apply Holm across the cells."""
-    tests = [mcnemar_test(o.b, o.c, alternative="greater", method=TEST_METHOD) for o in outcomes]
-    adjusted = adjust_pvalues([t.pvalue for t in tests], CORRECTION)
-    results = []
-    for outcome, test, p_adj in zip(outcomes, tests, adjusted, strict=True):
-        n = len(outcome.items)
-        results.append(
-            CellResult(
-                suite=outcome.cell.suite,
-                context=outcome.cell.context,
-                belief=outcome.cell.belief,
-                scoring=outcome.scoring,
-                n=n,
-                base_errors=sum(1 for i in outcome.items if not i.base_correct),
-                tuned_errors=sum(1 for i in outcome.items if not i.tuned_correct),
-                b=outcome.b,
-                c=outcome.c,
-                test=f"one-sided {TEST_METHOD} McNemar, {CORRECTION} across {len(outcomes)} cells",
-                pvalue=test.pvalue,
-                p_adjusted=p_adj,
-                alpha=alpha,
-                verdict=FAIL if p_adj <= alpha else PASS,
-                items=outcome.items,
-            )
-        )
-    return results
-
-
-def failure_message(result: CellResult) -> str:
-    """The explanation shown when a cell fails."""
-    return (
-        f"{result.cell_id}: the tuned model errs significantly more often than the base "
-        f"(n={result.n}, base error {result.base_error_rate:.1%}, tuned error "
-        f"{result.tuned_error_rate:.1%}, delta {result.delta:+.1%}; b={result.b} right->wrong, "
-        f"c={result.c} wrong->right; one-sided exact McNemar p={result.pvalue:.3g}, "
-        f"Holm-adjusted p={result.p_adjusted:.3g} <= alpha {result.alpha:g})"
+    order = list(range(len(suite.probes)))
+    if sequential is None:
+        items = _ask(pair, suite, order, messages, batch_size=batch_size, progress=callbacks)
+        used = [suite.probes[i] for i in order]
+        decided: bool | None = None
+        log_e: float | None = None
+    else:
+        random.Random(f"{plan.seed}:{cell.cell_id}").shuffle(order)
+        monitor = sequential()
+        items = []
+        for start in range(0, len(order), SEQUENTIAL_CHUNK):
+            chunk = order[start : start + SEQUENTIAL_CHUNK]
+            for item in _ask(
+                pair, suite, chunk, messages, batch_size=batch_size, progress=callbacks
+            ):
+                items.append(item)
+                if monitor.update(item.base_correct, item.tuned_correct):
+                    break
+            if monitor.decided:
+                break
+        used = [suite.probes[i] for i in order[: len(items)]]
+        decided, log_e = monitor.decided, monitor.log_e
+    return PairedCell(
+        suite=cell.suite,
+        context=cell.context,
+        belief=cell.belief,
+        scoring="mc",
+        items=tuple(items),
+        clusters=tuple(probe.cluster for probe in used),
+        items_used=len(items) if sequential is not None else None,
+        sequential_decided=decided,
+        log_evalue=log_e,
     )

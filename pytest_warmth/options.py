@@ -81,8 +81,42 @@ def _choice(what: str, choices: tuple[str, ...]) -> Callable[[str], str]:
     return parse
 
 
+TESTS = ("midp", "exact", "asymptotic")
+INTERVALS = ("tango", "newcombe")
+CORRECTIONS = ("holm", "bh", "bonferroni", "none")
+DEFAULT_MIN_EFFECT = 0.05
+
 parse_device = _choice("device", DEVICES)
+parse_test = _choice("test", TESTS)
+parse_interval = _choice("interval", INTERVALS)
+parse_correction = _choice("correction", CORRECTIONS)
 parse_dtype = _choice("dtype", DTYPES)
+
+
+def parse_margin(text: str) -> float:
+    """Parse a tolerated rise in error rate in [0, 1)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"margin must be a number in [0, 1), got {text!r}"
+        ) from None
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"margin must be in [0, 1), got {text}; try 0.02")
+    return value
+
+
+def parse_min_effect(text: str) -> float:
+    """Parse the smallest harmful rise in error rate, in (0, 1)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"min effect must be a number in (0, 1), got {text!r}"
+        ) from None
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"min effect must be in (0, 1), got {text}; try 0.05")
+    return value
 
 
 def parse_bool(text: str) -> bool:
@@ -206,6 +240,76 @@ ALPHA = Option(
     default=DEFAULT_ALPHA,
     default_text=str(DEFAULT_ALPHA),
 )
+TEST = Option(
+    "--warmth-test",
+    "NAME",
+    f"Paired test per cell, one-sided ({', '.join(TESTS)}); clustered items use a "
+    "cluster-robust test",
+    parse=parse_test,
+    default="midp",
+    default_text="midp (McNemar mid-p)",
+)
+MARGIN = Option(
+    "--warmth-margin",
+    "DELTA",
+    "Tolerated rise in error rate: fail only when the rise is significantly above it "
+    "(Tango score test)",
+    parse=parse_margin,
+    default=0.0,
+    default_text="0",
+)
+NONINFERIORITY = Option(
+    "--warmth-noninferiority",
+    "",
+    "Pass a cell only when the upper confidence bound of the rise is below --warmth-margin",
+    kind="flag",
+    parse=parse_bool,
+    default=False,
+    default_text="off",
+)
+INTERVAL = Option(
+    "--warmth-interval",
+    "NAME",
+    f"Confidence interval for the rise in error rate ({', '.join(INTERVALS)})",
+    parse=parse_interval,
+    default="tango",
+    default_text="tango",
+)
+CORRECTION = Option(
+    "--warmth-correction",
+    "NAME",
+    f"Multiplicity correction across the run's cells ({', '.join(CORRECTIONS)})",
+    parse=parse_correction,
+    default="holm",
+    default_text="holm",
+)
+MIN_EFFECT = Option(
+    "--warmth-min-effect",
+    "DELTA",
+    "Smallest rise in error rate worth catching: a cell that could not detect it is INCONCLUSIVE",
+    parse=parse_min_effect,
+    default=DEFAULT_MIN_EFFECT,
+    default_text=str(DEFAULT_MIN_EFFECT),
+)
+STRICT = Option(
+    "--warmth-strict",
+    "",
+    "Treat INCONCLUSIVE (underpowered) cells as failures",
+    kind="flag",
+    parse=parse_bool,
+    default=False,
+    default_text="off",
+)
+SEQUENTIAL = Option(
+    "--warmth-sequential",
+    "",
+    "Stream items in seeded random order and stop a cell as soon as an anytime-valid test "
+    "decides it",
+    kind="flag",
+    parse=parse_bool,
+    default=False,
+    default_text="off",
+)
 DEVICE = Option(
     "--warmth-device",
     "DEVICE",
@@ -266,6 +370,14 @@ OPTIONS: tuple[Option, ...] = (
     LIMIT,
     SEED,
     ALPHA,
+    TEST,
+    MARGIN,
+    NONINFERIORITY,
+    INTERVAL,
+    CORRECTION,
+    MIN_EFFECT,
+    STRICT,
+    SEQUENTIAL,
     DEVICE,
     DTYPE,
     BATCH_SIZE,

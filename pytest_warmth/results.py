@@ -10,6 +10,9 @@ SCHEMA_VERSION = 1
 
 PASS = "PASS"
 FAIL = "FAIL"
+INCONCLUSIVE = "INCONCLUSIVE"
+UNTESTABLE = "UNTESTABLE"
+VERDICTS = (PASS, FAIL, INCONCLUSIVE, UNTESTABLE)
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,26 @@ class CellResult:
     """The p-value after the multiplicity correction across the run's cells."""
     alpha: float
     verdict: str
+    ci_lower: float = -1.0
+    """Two-sided (1 - alpha) confidence interval of the rise, lower end."""
+    ci_upper: float = 1.0
+    """Two-sided (1 - alpha) confidence interval of the rise, upper end."""
+    upper_bound: float = 1.0
+    """One-sided upper confidence bound of the rise at the per-cell level alpha / cells."""
+    interval: str = "tango"
+    """Interval method."""
+    mde: float | None = None
+    """Minimum detectable rise at the observed discordance (power 0.8, level alpha / cells)."""
+    required_n: int | None = None
+    """Items needed to detect a rise of min_effect (INCONCLUSIVE and UNTESTABLE cells)."""
+    correction: str = "holm"
+    """Multiplicity correction applied to ``pvalue``."""
+    clustered: bool = False
+    """True when a cluster-robust test was used."""
+    reason: str = ""
+    """The verdict in words."""
+    items_used: int | None = None
+    """Items evaluated before a sequential decision (None: all)."""
     items: tuple[ItemOutcome, ...] = field(default=(), repr=False)
 
     @property
@@ -68,6 +91,11 @@ class CellResult:
         return self.tuned_errors / self.n if self.n else 0.0
 
     @property
+    def discordance(self) -> float:
+        """Share of items on which the two models disagree, (b + c) / n."""
+        return (self.b + self.c) / self.n if self.n else 0.0
+
+    @property
     def delta(self) -> float:
         """Rise in error rate, tuned minus base: (b - c) / n."""
         return (self.b - self.c) / self.n if self.n else 0.0
@@ -80,6 +108,7 @@ class CellResult:
             base_error_rate=self.base_error_rate,
             tuned_error_rate=self.tuned_error_rate,
             delta=self.delta,
+            discordance=self.discordance,
         )
         return data
 

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import contextlib
 import time
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_warmth import gate
+from pytest_warmth import gate, verdicts
 from pytest_warmth.errors import WarmthAssertionError, WarmthError, WarmthWarning
 from pytest_warmth.models.spec import PairSpec, SpecKind
 from pytest_warmth.reporting.json_report import write_json
 from pytest_warmth.reporting.terminal import summary_lines
-from pytest_warmth.results import FAIL, CellResult, ModelInfo, RunResult
+from pytest_warmth.results import FAIL, INCONCLUSIVE, UNTESTABLE, CellResult, ModelInfo, RunResult
 from pytest_warmth.settings import WarmthSettings
 
 if TYPE_CHECKING:
@@ -51,8 +52,11 @@ class WarmthGateItem(pytest.Item):
         self.user_properties.append(
             ("warmth", {k: v for k, v in result.to_dict().items() if k != "items"})
         )
-        if result.verdict == FAIL:
-            raise WarmthAssertionError(gate.failure_message(result))
+        strict = self.runner.settings.strict
+        if result.verdict == FAIL or (strict and result.verdict in (INCONCLUSIVE, UNTESTABLE)):
+            raise WarmthAssertionError(verdicts.explain(result, strict=strict))
+        if result.verdict in (INCONCLUSIVE, UNTESTABLE):
+            warnings.warn(WarmthWarning(verdicts.explain(result)), stacklevel=1)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         """Show the verdict (or the error) without a traceback into the plugin."""
@@ -239,9 +243,32 @@ class WarmthSession:
             self._evaluate_all()
         return self.results[cell]
 
+    def policy(self) -> verdicts.Policy:
+        """The statistical settings of this run."""
+        s = self.settings
+        return verdicts.Policy(
+            alpha=s.alpha,
+            test=s.test,
+            margin=s.margin,
+            noninferiority=s.noninferiority,
+            interval=s.interval,
+            correction=s.correction,
+            min_effect=s.min_effect,
+            strict=s.strict,
+        )
+
     def _evaluate_all(self) -> None:
         if self.models is None:
             raise WarmthError("the models are not loaded (was collection interrupted?)")
+        sequential = None
+        if self.settings.sequential:
+            from pytest_warmth.stats.sequential import SequentialMcNemar
+
+            threshold = len(self.selected) / self.settings.alpha  # e-Bonferroni over the cells
+
+            def sequential() -> SequentialMcNemar:
+                return SequentialMcNemar(threshold=threshold)
+
         outcomes = []
         for cell in self.selected:
             start = time.perf_counter()
@@ -251,13 +278,16 @@ class WarmthSession:
                 cell,
                 batch_size=self.settings.batch_size,
                 progress=self._progress,
+                sequential=sequential,
             )
             outcomes.append(outcome)
+            b = sum(1 for i in outcome.items if i.base_correct and not i.tuned_correct)
+            c = sum(1 for i in outcome.items if not i.base_correct and i.tuned_correct)
             self._write(
                 f"warmth: {cell.cell_id} done: {len(outcome.items)} items, "
-                f"b={outcome.b} c={outcome.c} ({time.perf_counter() - start:.1f}s)"
+                f"b={b} c={c} ({time.perf_counter() - start:.1f}s)"
             )
-        for result in gate.decide(outcomes, self.settings.alpha):
+        for result in verdicts.decide(outcomes, self.policy()):
             self.results[gate.Cell(result.suite, result.context, result.belief)] = result
 
     def _progress(self, cell: gate.Cell, role: str) -> Any:

@@ -42,6 +42,22 @@ class WarmthSettings:
     """Seed for sampling and for choosing context statements."""
     alpha: float = opt.DEFAULT_ALPHA
     """Family-wise one-sided significance level."""
+    test: str = "midp"
+    """One-sided paired test per cell."""
+    margin: float = 0.0
+    """Tolerated rise in error rate."""
+    noninferiority: bool = False
+    """Pass only when the upper bound of the rise is below the margin."""
+    interval: str = "tango"
+    """Confidence interval method for the rise in error rate."""
+    correction: str = "holm"
+    """Multiplicity correction across cells."""
+    min_effect: float = opt.DEFAULT_MIN_EFFECT
+    """Smallest harmful rise; an underpowered cell is INCONCLUSIVE."""
+    strict: bool = False
+    """INCONCLUSIVE fails the build."""
+    sequential: bool = False
+    """Anytime-valid sequential evaluation."""
     device: str = "auto"
     """Device name, ``auto`` picks cuda when available."""
     dtype: str = "float32"
@@ -107,6 +123,11 @@ class WarmthSettings:
                     f"{stray[0]} needs --warmth-model: pass --warmth-model=SPEC "
                     "(or set warmth_model in the ini file) to run the gate"
                 )
+        if get(opt.NONINFERIORITY) and get(opt.MARGIN) <= 0.0:
+            raise pytest.UsageError(
+                "--warmth-noninferiority needs a positive --warmth-margin (the largest rise in "
+                "error rate you accept), e.g. --warmth-margin=0.05"
+            )
         report = get(opt.REPORT)
         return cls(
             model=model,
@@ -119,6 +140,14 @@ class WarmthSettings:
             limit=get(opt.LIMIT),
             seed=get(opt.SEED),
             alpha=get(opt.ALPHA),
+            test=get(opt.TEST),
+            margin=get(opt.MARGIN),
+            noninferiority=bool(get(opt.NONINFERIORITY)),
+            interval=get(opt.INTERVAL),
+            correction=get(opt.CORRECTION),
+            min_effect=get(opt.MIN_EFFECT),
+            strict=bool(get(opt.STRICT)),
+            sequential=bool(get(opt.SEQUENTIAL)),
             device=get(opt.DEVICE),
             dtype=get(opt.DTYPE),
             batch_size=get(opt.BATCH_SIZE),

@@ -67,3 +67,9 @@ def beta_adapter(models_dir: Path, alpha_model: Path) -> Path:
 @pytest.fixture(scope="session")
 def tiny_suite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_tiny_suite(tmp_path_factory.mktemp("suites") / "tiny.yaml")
+
+
+@pytest.fixture(scope="session")
+def make_suite() -> object:
+    """The suite writer, for tests that need a suite of another size."""
+    return write_tiny_suite

@@ -6,29 +6,36 @@ from collections.abc import Iterator, Sequence
 
 from pytest_warmth.results import CellResult
 
-HEADER = ("cell", "n", "base err", "tuned err", "delta", "b", "c", "p", "p adj", "verdict")
+HEADER = ("cell", "n", "base err", "tuned err", "delta [CI]", "b", "c", "p", "p adj", "verdict")
 
 
 def summary_lines(cells: Sequence[CellResult]) -> Iterator[str]:
-    """One aligned row per cell, after a header row."""
-    rows = [HEADER] + [
-        (
+    """One aligned row per cell, after a header row, then a line per non-PASS explanation."""
+    sequential = any(cell.items_used is not None for cell in cells)
+    header = HEADER + (("used",) if sequential else ())
+    rows: list[tuple[str, ...]] = [header]
+    for cell in cells:
+        row: tuple[str, ...] = (
             cell.cell_id,
             str(cell.n),
             f"{cell.base_error_rate:.1%}",
             f"{cell.tuned_error_rate:.1%}",
-            f"{cell.delta:+.1%}",
+            f"{cell.delta:+.1%} [{cell.ci_lower:+.1%}, {cell.ci_upper:+.1%}]",
             str(cell.b),
             str(cell.c),
             f"{cell.pvalue:.3g}",
             f"{cell.p_adjusted:.3g}",
             cell.verdict,
         )
-        for cell in cells
-    ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
+        if sequential:
+            row += (str(cell.items_used if cell.items_used is not None else cell.n),)
+        rows.append(row)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     for row in rows:
         first = row[0].ljust(widths[0])
         pairs = zip(row[1:], widths[1:], strict=True)
         rest = "  ".join(value.rjust(width) for value, width in pairs)
         yield f"{first}  {rest}".rstrip()
+    for cell in cells:
+        if cell.verdict != "PASS" and cell.reason:
+            yield f"{cell.cell_id} {cell.verdict}: {cell.reason}"

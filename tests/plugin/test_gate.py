@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,12 +40,14 @@ def test_adapter_with_planted_regression_fails(
             "collected 4 items",
             "warmth: tiny[[]plain[]] done: 20 items, b=20 c=0 *",
             "*_ warmth gate tiny[[]plain[]] _*",
-            "*tiny[[]sad[]]: the tuned model errs significantly more often than the base (n=20, "
-            "base error 0.0%, tuned error 100.0%, delta +100.0%; b=20 right->wrong, c=0 "
-            "wrong->right; one-sided exact McNemar p=9.54e-07, Holm-adjusted p=3.81e-06 "
-            "<= alpha 0.05)",
+            "tiny[[]sad[]]: FAIL: the tuned model errs significantly more often than the base "
+            "(n=20, base error 0.0%, tuned error 100.0%, delta +100.0% [[]+67.8%, +100.0%[]] "
+            "(tango); b=20 right->wrong, c=0 wrong->right; McNemar mid-p p=4.77e-07, "
+            "holm-adjusted p=1.91e-06, alpha 0.05). Next: inspect the items that flipped in the "
+            "JSON report (--warmth-report).",
             "*warmth gate*",
-            "tiny[[]plain[]]  *20  *0.0%  *100.0%  *+100.0%  *20  *0  *9.54e-07  *3.81e-06  *FAIL",
+            "tiny[[]plain[]]  *20  *0.0%  *100.0%  *+100.0% [[]+67.8%, +100.0%[]]  *20  *0  "
+            "*4.77e-07  *1.91e-06  *FAIL",
         ]
     )
     assert "Traceback" not in result.stdout.str()
@@ -82,7 +85,39 @@ def test_zero_adapter_passes_with_no_discordant_pairs(
     )
     result.assert_outcomes(passed=2)
     cells = json.loads(report.read_text())["cells"]
-    assert [(c["b"], c["c"], c["verdict"]) for c in cells] == [(0, 0, "PASS"), (0, 0, "PASS")]
+    # 20 items cannot rule out a 5-point rise, even with no discordant pair at all.
+    assert [(c["b"], c["c"], c["verdict"]) for c in cells] == [(0, 0, "UNTESTABLE")] * 2
+    result.stdout.fnmatch_lines(["*WarmthWarning: tiny[[]plain[]]: UNTESTABLE: *items would be*"])
+    strict = run(
+        pytester,
+        f"--warmth-model={zero_adapter}",
+        f"--warmth-probes={tiny_suite}",
+        "--warmth-suite=tiny",
+        "--warmth-belief=none",
+        "--warmth-context=plain",
+        "--warmth-strict",
+    )
+    strict.assert_outcomes(failed=1)
+    strict.stdout.fnmatch_lines(["*UNTESTABLE: *(--warmth-strict makes this fail)*"])
+
+
+def test_enough_items_with_no_change_pass(
+    pytester: pytest.Pytester, zero_adapter: Path, tmp_path: Path, make_suite: Any
+) -> None:
+    suite = make_suite(tmp_path / "big.yaml", 400, name="big")
+    report = pytester.path / "r.json"
+    result = run(
+        pytester,
+        f"--warmth-model={zero_adapter}",
+        f"--warmth-probes={suite}",
+        "--warmth-suite=big",
+        "--warmth-belief=none",
+        f"--warmth-report={report}",
+    )
+    result.assert_outcomes(passed=2)
+    for cell in json.loads(report.read_text())["cells"]:
+        assert (cell["b"], cell["c"], cell["verdict"]) == (0, 0, "PASS")
+        assert cell["upper_bound"] < 0.05
 
 
 def test_two_full_models_fail_and_self_check_passes(
@@ -94,7 +129,7 @@ def test_two_full_models_fail_and_self_check_passes(
     same = run(pytester, f"--warmth-model={alpha_model}", f"--warmth-base={alpha_model}", *common)
     same.assert_outcomes(passed=4)
     # -q keeps the progress lines out
-    assert "items" not in same.stdout.str().split("warmth gate")[0]
+    assert not [line for line in same.stdout.lines if line.startswith("warmth: tiny")]
 
 
 def test_selection_and_limit(
@@ -111,7 +146,7 @@ def test_selection_and_limit(
         "-v",
     )
     result.assert_outcomes(passed=1, deselected=3)
-    result.stdout.fnmatch_lines(["*warmth::tiny[[]sad[]] PASSED*", "tiny[[]sad[]]  *6 *PASS"])
+    result.stdout.fnmatch_lines(["*warmth::tiny[[]sad[]] PASSED*", "tiny[[]sad[]]  *6 *UNTESTABLE"])
 
 
 def test_collect_only_loads_nothing(
@@ -207,3 +242,25 @@ def test_tag_filter(pytester: pytest.Pytester, zero_adapter: Path, tiny_suite: P
     missing = run(pytester, f"--warmth-model={zero_adapter}", "--warmth-tag=no-such-tag")
     assert missing.ret == pytest.ExitCode.USAGE_ERROR
     missing.stderr.fnmatch_lines(["ERROR: *: tags: no item of suite * carries no-such-tag*"])
+
+
+def test_sequential_mode_stops_a_clear_regression_early(
+    pytester: pytest.Pytester, beta_adapter: Path, tmp_path: Path, make_suite: Any
+) -> None:
+    suite = make_suite(tmp_path / "long.yaml", 300, name="long")
+    report = pytester.path / "r.json"
+    result = run(
+        pytester,
+        f"--warmth-model={beta_adapter}",
+        f"--warmth-probes={suite}",
+        "--warmth-suite=long",
+        "--warmth-belief=none",
+        "--warmth-sequential",
+        f"--warmth-report={report}",
+    )
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["cell *verdict  used", "long[[]plain[]] *FAIL  *"])
+    for cell in json.loads(report.read_text())["cells"]:
+        assert cell["verdict"] == "FAIL"
+        assert cell["items_used"] < 50  # of 300
+        assert "e-process" in cell["test"]

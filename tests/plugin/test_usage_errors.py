@@ -25,10 +25,23 @@ def assert_usage_error(result: pytest.RunResult, *patterns: str) -> None:
         (["--warmth-limit=ten"], "*argument --warmth-limit: limit must be a positive integer*"),
         (["--warmth-limit=0"], "*limit must be a positive integer, got 0*"),
         (["--warmth-dtype=int8"], "*unknown dtype 'int8'; choose one of*"),
+        (
+            ["--warmth-margin=1.2"],
+            "*argument --warmth-margin: margin must be in [[]0, 1), got 1.2*",
+        ),
+        (["--warmth-min-effect=0"], "*min effect must be in (0, 1), got 0*"),
+        (["--warmth-test=fisher"], "*unknown test 'fisher'; choose one of: midp, exact, *"),
+        (["--warmth-correction=sidak"], "*unknown correction 'sidak'; choose one of: holm*"),
+        (["--warmth-interval=wald"], "*unknown interval 'wald'; choose one of: tango, newcombe*"),
     ],
 )
 def test_bad_option_values(pytester: pytest.Pytester, args: list[str], pattern: str) -> None:
     assert_usage_error(pytester.runpytest("--warmth-model=smollm2", *args), pattern)
+
+
+def test_noninferiority_needs_a_margin(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest("--warmth-model=smollm2", "--warmth-noninferiority")
+    assert_usage_error(result, "ERROR: --warmth-noninferiority needs a positive --warmth-margin*")
 
 
 def test_option_without_model(pytester: pytest.Pytester) -> None:

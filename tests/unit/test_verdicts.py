@@ -1,0 +1,89 @@
+"""The gate's statistical policy on synthetic paired outcomes."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from pytest_warmth.results import ItemOutcome
+from pytest_warmth.verdicts import PairedCell, Policy, decide, explain
+
+
+def cell(
+    b: int,
+    c: int,
+    n: int,
+    *,
+    both_wrong: int = 0,
+    clusters: tuple[str | None, ...] = (),
+    log_e: float | None = None,
+    name: str = "s",
+) -> PairedCell:
+    kinds = [(True, False)] * b + [(False, True)] * c + [(False, False)] * both_wrong
+    kinds += [(True, True)] * (n - len(kinds))
+    items = tuple(
+        ItemOutcome(f"i{k}", "q", "x", "y", base, tuned) for k, (base, tuned) in enumerate(kinds)
+    )
+    return PairedCell(name, "plain", "none", "mc", items, clusters, log_evalue=log_e)
+
+
+def verdict(*cells: PairedCell, **policy: object) -> list[str]:
+    return [r.verdict for r in decide(cells, Policy(**policy))]  # type: ignore[arg-type]
+
+
+def test_clear_regression_fails_and_explains_itself() -> None:
+    (result,) = decide([cell(20, 1, 200)], Policy())
+    assert result.verdict == "FAIL"
+    assert result.pvalue < 1e-4
+    assert result.ci_lower > 0
+    message = explain(result)
+    assert message.startswith("s[plain]: FAIL: the tuned model errs significantly more often")
+    assert "b=20 right->wrong, c=1 wrong->right" in message
+    assert "Next: inspect the items that flipped" in message
+
+
+def test_no_change_on_many_items_passes_and_on_few_is_untestable() -> None:
+    assert verdict(cell(0, 0, 400)) == ["PASS"]
+    assert verdict(cell(0, 0, 20)) == ["UNTESTABLE"]
+    assert verdict(cell(2, 1, 50)) == ["UNTESTABLE"]  # 0.5**4 > alpha: rejection impossible
+
+
+def test_underpowered_cell_is_inconclusive_and_says_how_many_items() -> None:
+    (result,) = decide([cell(6, 5, 60)], Policy())
+    assert result.verdict == "INCONCLUSIVE"
+    assert result.required_n is not None
+    assert result.required_n > 60
+    assert f"about {result.required_n} items would be needed" in result.reason
+
+
+def test_margin_tolerates_a_small_rise() -> None:
+    small_rise = cell(14, 2, 300)  # +4 points, significant at margin 0
+    assert verdict(small_rise) == ["FAIL"]
+    assert verdict(small_rise, margin=0.04) != ["FAIL"]
+
+
+def test_noninferiority_needs_the_upper_bound_below_the_margin() -> None:
+    assert verdict(cell(0, 0, 400), noninferiority=True, margin=0.05) == ["PASS"]
+    assert verdict(cell(0, 0, 20), noninferiority=True, margin=0.05) == ["FAIL"]
+
+
+def test_corrections_change_adjusted_p_values() -> None:
+    cells = [cell(9, 1, 100, name=f"s{k}") for k in range(4)]
+    holm = [r.p_adjusted for r in decide(cells, Policy(correction="holm"))]
+    none = [r.p_adjusted for r in decide(cells, Policy(correction="none"))]
+    assert holm == pytest.approx([4 * p for p in none])
+
+
+def test_clustered_items_use_a_cluster_robust_test() -> None:
+    clusters = tuple(f"g{k // 5}" for k in range(100))
+    (result,) = decide([cell(15, 2, 100, clusters=clusters)], Policy())
+    assert result.clustered
+    assert "cluster-robust" in result.test
+
+
+def test_sequential_cells_use_the_e_value() -> None:
+    (result,) = decide([cell(10, 0, 12, log_e=math.log(400.0))], Policy())
+    assert result.pvalue == pytest.approx(1 / 400)
+    assert result.verdict == "FAIL"
+    assert "e-process" in result.test
