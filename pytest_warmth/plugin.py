@@ -6,6 +6,7 @@ hypothesis); every hook delegates to a module that owns the work.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,43 @@ def warmth_probe() -> None:
         "warmth_probe needs @pytest.mark.warmth_suite('path/to/suite.yaml') on the test",
         pytrace=False,
     )
+
+
+@pytest.fixture(scope="session")
+def warmth_compare(warmth_models: Any, pytestconfig: pytest.Config) -> Any:
+    """Run one (suite, context, belief) cell on both models and return the paired outcomes.
+
+    Call it as ``warmth_compare("factual", context="sad", belief="wrong", limit=100)``; pass
+    the result to :func:`pytest_warmth.assertions.assert_no_regression`. Results are cached per
+    cell for the session. Skips without ``--warmth-model``.
+    """
+    from pytest_warmth import gate
+
+    session = _session(pytestconfig)
+    cache: dict[tuple[str, str, str, int | None], Any] = {}
+
+    def compare(
+        suite: str, *, context: str = "plain", belief: str = "none", limit: int | None = None
+    ) -> Any:
+        key = (suite, context, belief, limit)
+        if key not in cache:
+            settings = dataclasses.replace(
+                session.settings,
+                suites=(suite,),
+                contexts=(context,),
+                beliefs=(belief,),
+                limit=limit if limit is not None else session.settings.limit,
+            )
+            try:
+                plan = gate.build_plan(settings)
+            except WarmthError as exc:
+                pytest.fail(str(exc), pytrace=False)
+            cache[key] = gate.evaluate_cell(
+                warmth_models, plan, plan.cells[0], batch_size=settings.batch_size
+            )
+        return cache[key]
+
+    return compare
 
 
 def _session(config: pytest.Config) -> Any:

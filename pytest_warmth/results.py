@@ -131,6 +131,8 @@ class RunResult:
     settings: dict[str, Any]
     models: tuple[ModelInfo, ...]
     cells: tuple[CellResult, ...]
+    amplification: tuple[dict[str, Any], ...] = ()
+    """Difference-in-differences diagnostics per context (warnings, not gating)."""
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -146,5 +148,6 @@ class RunResult:
             "settings": self.settings,
             "models": [asdict(m) for m in self.models],
             "cells": [cell.to_dict() for cell in self.cells],
+            "amplification": list(self.amplification),
             "failed": self.failed,
         }

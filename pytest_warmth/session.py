@@ -7,6 +7,7 @@ Registered as ``warmth-session`` by :func:`pytest_warmth.plugin.pytest_configure
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 import warnings
 from pathlib import Path
@@ -84,6 +85,7 @@ class WarmthSession:
         self.results: dict[gate.Cell, CellResult] = {}
         self.load_seconds = 0.0
         self.error: Exception | None = None
+        self.amplifications: list[verdicts.Amplification] = []
         self._digests: dict[str, str] = {}
 
     # -- identity -------------------------------------------------------------------------
@@ -197,6 +199,13 @@ class WarmthSession:
         terminalreporter.section("warmth gate")
         for line in summary_lines(self.ordered_results()):
             terminalreporter.write_line(line)
+        flagged = [a for a in self.amplifications if a.flagged]
+        if flagged:
+            terminalreporter.write_line(
+                f"amplification warnings (BH q <= {verdicts.AMPLIFICATION_Q:g}, not gating):"
+            )
+            for finding in flagged:
+                terminalreporter.write_line(f"WARNING {finding.message()}", yellow=True)
         if self.settings.report is not None:
             terminalreporter.write_line(f"warmth: JSON report written to {self.settings.report}")
 
@@ -230,9 +239,21 @@ class WarmthSession:
             "device": s.device,
             "dtype": s.dtype,
             "batch_size": s.batch_size,
+            "test": s.test,
+            "margin": s.margin,
+            "noninferiority": s.noninferiority,
+            "interval": s.interval,
+            "correction": s.correction,
+            "min_effect": s.min_effect,
+            "strict": s.strict,
+            "sequential": s.sequential,
+            "tags": list(s.tags),
         }
         return RunResult(
-            settings=settings, models=self.model_infos(), cells=tuple(self.ordered_results())
+            settings=settings,
+            models=self.model_infos(),
+            cells=tuple(self.ordered_results()),
+            amplification=tuple(dataclasses.asdict(a) for a in self.amplifications),
         )
 
     def result_for(self, cell: gate.Cell) -> CellResult:
@@ -289,6 +310,7 @@ class WarmthSession:
             )
         for result in verdicts.decide(outcomes, self.policy()):
             self.results[gate.Cell(result.suite, result.context, result.belief)] = result
+        self.amplifications = verdicts.amplification(outcomes)
 
     def _progress(self, cell: gate.Cell, role: str) -> Any:
         last = [time.perf_counter()]

@@ -21,6 +21,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pytest_warmth.errors import WarmthUsageError
 from pytest_warmth.results import FAIL, INCONCLUSIVE, PASS, UNTESTABLE, CellResult, ItemOutcome
 from pytest_warmth.stats.clustered import cluster_counts, clustered_mcnemar
 from pytest_warmth.stats.intervals import paired_difference_ci, tango_test
@@ -242,3 +243,79 @@ def explain(result: CellResult, *, strict: bool = False) -> str:
     if result.verdict in (INCONCLUSIVE, UNTESTABLE) and strict:
         prefix += " (--warmth-strict makes this fail)"
     return f"{prefix} ({rise}). Next: {advice}."
+
+
+AMPLIFICATION_Q = 0.10
+"""False discovery rate for the amplification diagnostics (Benjamini-Hochberg)."""
+
+
+@dataclass(frozen=True)
+class Amplification:
+    """Whether a context widens the tuned-minus-base gap relative to the plain question."""
+
+    suite: str
+    context: str
+    belief: str
+    n: int
+    estimate: float
+    """Difference-in-differences of the error-rate gap (context minus plain)."""
+    se: float
+    pvalue: float
+    q_value: float
+    """BH-adjusted p-value across the run's amplification tests."""
+    flagged: bool
+    """True when ``q_value`` is at most :data:`AMPLIFICATION_Q`."""
+
+    def message(self) -> str:
+        """One line for the warnings summary."""
+        return (
+            f"{self.suite}[{self.context}{'' if self.belief == 'none' else '+' + self.belief}]: "
+            f"the context widens the tuned-minus-base error gap by {self.estimate:+.1%} "
+            f"(SE {self.se:.1%}, n={self.n}, p={self.pvalue:.3g}, BH q={self.q_value:.3g})"
+        )
+
+
+def amplification(cells: Sequence[PairedCell]) -> list[Amplification]:
+    """Per-item difference-in-differences of every context against the plain question.
+
+    Only cells evaluated on all their items (not stopped early) are compared, pairing items by
+    id with the plain cell of the same suite and belief.
+    """
+    from pytest_warmth.stats.amplification import amplification_test
+
+    def gaps(cell: PairedCell) -> dict[str, tuple[float, str | None]]:
+        ids = cell.clusters or (None,) * len(cell.items)
+        return {
+            i.probe_id: (float(not i.tuned_correct) - float(not i.base_correct), cluster)
+            for i, cluster in zip(cell.items, ids, strict=True)
+        }
+
+    complete = [c for c in cells if c.sequential_decided is None]
+    plain = {(c.suite, c.belief): gaps(c) for c in complete if c.context == "plain"}
+    found = []
+    for cell in complete:
+        reference = plain.get((cell.suite, cell.belief))
+        if cell.context == "plain" or reference is None:
+            continue
+        here = gaps(cell)
+        shared = [pid for pid in here if pid in reference]
+        if len(shared) < 2:
+            continue
+        clusters = [here[pid][1] for pid in shared]
+        try:
+            result = amplification_test(
+                [here[pid][0] for pid in shared],
+                [reference[pid][0] for pid in shared],
+                clusters=clusters if any(clusters) else None,
+            )
+        except WarmthUsageError:
+            continue  # e.g. fewer than two clusters: nothing to test
+        found.append((cell, len(shared), result))
+    q_values = adjust_pvalues([r.pvalue for _, _, r in found], "bh")
+    return [
+        Amplification(
+            cell.suite, cell.context, cell.belief, n, r.estimate, r.se, r.pvalue, q,
+            flagged=q <= AMPLIFICATION_Q,
+        )
+        for (cell, n, r), q in zip(found, q_values, strict=True)
+    ]  # fmt: skip

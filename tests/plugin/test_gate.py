@@ -264,3 +264,31 @@ def test_sequential_mode_stops_a_clear_regression_early(
         assert cell["verdict"] == "FAIL"
         assert cell["items_used"] < 50  # of 300
         assert "e-process" in cell["test"]
+
+
+def test_compare_fixture_and_assertion(
+    pytester: pytest.Pytester, beta_adapter: Path, tiny_suite: Path
+) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+        from pytest_warmth import WarmthRegressionError, assert_no_regression
+
+        def test_regression_caught(warmth_compare):
+            comparison = warmth_compare("tiny", context="sad", belief="wrong", limit=10)
+            assert len(comparison.items) == 10
+            with pytest.raises(WarmthRegressionError) as info:
+                assert_no_regression(comparison, alpha=0.01)
+            assert info.value.result.b == 10
+            assert "tiny[sad+wrong]: FAIL" in str(info.value)
+
+        def test_margin_wider_than_the_rise(warmth_compare):
+            result = assert_no_regression(warmth_compare("tiny"), margin=0.99)
+            assert result.verdict != "FAIL"
+        """
+    )
+    result = run(pytester, f"--warmth-model={beta_adapter}", f"--warmth-probes={tiny_suite}",
+                 "-m", "not warmth")  # fmt: skip
+    outcomes = result.parseoutcomes()
+    assert outcomes["passed"] == 2
+    assert "failed" not in outcomes

@@ -87,3 +87,46 @@ def test_sequential_cells_use_the_e_value() -> None:
     assert result.pvalue == pytest.approx(1 / 400)
     assert result.verdict == "FAIL"
     assert "e-process" in result.test
+
+
+def test_amplification_flags_a_context_that_widens_the_gap() -> None:
+    from pytest_warmth.verdicts import amplification
+
+    plain = cell(2, 2, 200, name="s")
+    sad_items = cell(40, 2, 200).items
+    sad = PairedCell("s", "sad", "none", "mc", sad_items)
+    happy = PairedCell("s", "happy", "none", "mc", cell(2, 2, 200).items)
+    findings = {a.context: a for a in amplification([plain, sad, happy])}
+    assert findings["sad"].flagged
+    assert findings["sad"].estimate == pytest.approx(38 / 200)
+    assert not findings["happy"].flagged
+    assert "widens the tuned-minus-base error gap by +19.0%" in findings["sad"].message()
+
+
+def test_gate_family_wise_false_alarm_rate_at_no_change() -> None:
+    """Mid-p per cell with Holm across 4 cells, and the e-process with e-Bonferroni."""
+    import numpy as np
+
+    from pytest_warmth.stats import SequentialMcNemar, adjust_pvalues, mcnemar_test
+
+    rng = np.random.default_rng(20260429)
+    reps, cells, n, psi, alpha = 1500, 4, 150, 0.2, 0.05
+    fixed_alarms = sequential_alarms = 0
+    for _ in range(reps):
+        discordant = rng.random((cells, n)) < psi
+        harm = rng.random((cells, n)) < 0.5
+        b = (discordant & harm).sum(axis=1)
+        c = (discordant & ~harm).sum(axis=1)
+        p = [mcnemar_test(int(x), int(y), method="midp").pvalue for x, y in zip(b, c, strict=True)]
+        fixed_alarms += min(adjust_pvalues(p, "holm")) <= alpha
+        alarm = False
+        for k in range(cells):
+            monitor = SequentialMcNemar(threshold=cells / alpha)
+            for d, h in zip(discordant[k], harm[k], strict=True):
+                if monitor.update(not (d and h), not (d and not h)):
+                    alarm = True
+                    break
+        sequential_alarms += alarm
+    se = (alpha * (1 - alpha) / reps) ** 0.5
+    assert fixed_alarms / reps <= alpha + 3 * se
+    assert sequential_alarms / reps <= alpha + 3 * se
