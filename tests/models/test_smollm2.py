@@ -67,6 +67,7 @@ def test_embedded_alias_against_itself_passes(pytester: pytest.Pytester) -> None
     assert [(c["n"], c["b"], c["c"]) for c in cells] == [(16, 0, 0), (16, 0, 0)]
     # The model knows some of these: the cells are not degenerate.
     assert all(0 < c["base_errors"] < 16 for c in cells)
+    assert all(c["verdict"] == "UNTESTABLE" for c in cells)
 
 
 def test_zero_adapter_on_smollm2_has_no_discordant_pairs(
@@ -86,6 +87,8 @@ def test_zero_adapter_on_smollm2_has_no_discordant_pairs(
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(["warmth: adapter * on base smollm2 (embedded*"])
     (cell,) = json.loads(report.read_text())["cells"]
-    assert (cell["b"], cell["c"], cell["verdict"]) == (0, 0, "PASS")
+    # 12 items with no discordant pair: nothing changed, but too few items to promise that a
+    # 5-point rise would have been caught, so the verdict is honest about it.
+    assert (cell["b"], cell["c"], cell["verdict"]) == (0, 0, "UNTESTABLE")
     items = cell["items"]
     assert [i["base_answer"] for i in items] == [i["tuned_answer"] for i in items]
