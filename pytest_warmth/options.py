@@ -24,17 +24,32 @@ DEFAULT_ALPHA = 0.05
 DEFAULT_BATCH_SIZE = 16
 
 
-def parse_alpha(text: str) -> float:
-    """Parse a significance level strictly inside (0, 1)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"alpha must be a number in (0, 1), got {text!r}"
-        ) from None
-    if not 0.0 < value < 1.0:
-        raise argparse.ArgumentTypeError(f"alpha must be in (0, 1), got {text}; try 0.05")
-    return value
+def _fraction(what: str, *, low_closed: bool, example: str) -> Callable[[str], float]:
+    """A parser for a number in (0, 1), or in [0, 1) when ``low_closed``."""
+    interval = "[0, 1)" if low_closed else "(0, 1)"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{what} must be a number in {interval}, got {text!r}"
+            ) from None
+        above_low = value >= 0.0 if low_closed else value > 0.0
+        inside = above_low and value < 1.0
+        if not inside:
+            raise argparse.ArgumentTypeError(
+                f"{what} must be in {interval}, got {text}; try {example}"
+            )
+        return value
+
+    parse.__name__ = f"parse_{what.replace(' ', '_')}"
+    return parse
+
+
+parse_alpha = _fraction("alpha", low_closed=False, example="0.05")
+parse_margin = _fraction("margin", low_closed=True, example="0.02")
+parse_min_effect = _fraction("min effect", low_closed=False, example="0.05")
 
 
 def _positive_int(what: str) -> Callable[[str], int]:
@@ -91,32 +106,6 @@ parse_test = _choice("test", TESTS)
 parse_interval = _choice("interval", INTERVALS)
 parse_correction = _choice("correction", CORRECTIONS)
 parse_dtype = _choice("dtype", DTYPES)
-
-
-def parse_margin(text: str) -> float:
-    """Parse a tolerated rise in error rate in [0, 1)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"margin must be a number in [0, 1), got {text!r}"
-        ) from None
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"margin must be in [0, 1), got {text}; try 0.02")
-    return value
-
-
-def parse_min_effect(text: str) -> float:
-    """Parse the smallest harmful rise in error rate, in (0, 1)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"min effect must be a number in (0, 1), got {text!r}"
-        ) from None
-    if not 0.0 < value < 1.0:
-        raise argparse.ArgumentTypeError(f"min effect must be in (0, 1), got {text}; try 0.05")
-    return value
 
 
 def parse_bool(text: str) -> bool:
