@@ -101,8 +101,10 @@ def main() -> None:
             )
     elapsed = time.perf_counter() - start
     print(f"\n{len(rows)} rows in {elapsed:.0f}s\n")
+    if args.json:
+        args.json.write_text(json.dumps({"elapsed_s": elapsed, "rows": rows}, indent=1))
     for template in args.templates:
-        for rule in ("sum", "mean"):
+        for rule in ("suite",) if template == SUITE_FORMAT else ("sum", "mean"):
             print(
                 f"### template {template!r}, rule {rule}: base error rate (n={args.limit}/suite)\n"
             )
@@ -121,8 +123,6 @@ def main() -> None:
                 }
                 print(f"| {suite} | " + " | ".join(f"{values[c]:.0%}" for c in cells) + " |")
             print()
-    if args.json:
-        args.json.write_text(json.dumps({"elapsed_s": elapsed, "rows": rows}, indent=1))
 
 
 if __name__ == "__main__":
