@@ -130,3 +130,18 @@ def test_gate_family_wise_false_alarm_rate_at_no_change() -> None:
     se = (alpha * (1 - alpha) / reps) ** 0.5
     assert fixed_alarms / reps <= alpha + 3 * se
     assert sequential_alarms / reps <= alpha + 3 * se
+
+
+def test_assert_no_regression_api() -> None:
+    from pytest_warmth import WarmthRegressionError, assert_no_regression
+    from pytest_warmth.errors import WarmthUsageError
+
+    with pytest.raises(WarmthRegressionError, match=r"s\[plain\]: FAIL: .*adjusted p="):
+        assert_no_regression(cell(30, 2, 300))
+    assert assert_no_regression(cell(0, 0, 400)).verdict == "PASS"
+    with pytest.raises(WarmthRegressionError, match="--warmth-strict makes this fail"):
+        assert_no_regression(cell(0, 0, 10), strict=True)
+    with pytest.raises(WarmthUsageError, match="no items"):
+        assert_no_regression(PairedCell("s", "plain", "none", "mc", ()))
+    with pytest.raises(WarmthUsageError, match="margin"):
+        assert_no_regression(cell(0, 0, 10), margin=1.5)
