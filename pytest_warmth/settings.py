@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,8 +70,6 @@ class WarmthSettings:
     """Whether model repositories may run their own code."""
     allow_pickle: bool = False
     """Whether pickle weight files may be loaded."""
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
-    """Reserved for options added by other plugins through hooks."""
 
     @property
     def active(self) -> bool:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pytest_warmth.errors import MissingExtraError, ModelLoadError
-from pytest_warmth.hashing import content_hash
 from pytest_warmth.models.spec import ModelSpec, PairSpec, SpecKind
 
 
@@ -28,14 +27,12 @@ class Side:
         module: The torch module that computes this side's logits.
         activate: Returns a context manager under which ``module`` behaves as this side.
         spec: Where the weights came from.
-        digest: Content hash of the weights (for an adapter: of the adapter files).
     """
 
     role: str
     module: Any
     activate: Callable[[], contextlib.AbstractContextManager[Any]]
     spec: ModelSpec
-    digest: str
 
 
 @dataclass
@@ -81,13 +78,6 @@ def resolve_device(name: str) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def spec_digest(spec: ModelSpec, memo: MutableMapping[str, str] | None = None) -> str:
-    """Content hash of a spec's files ("unknown" for an uncached hub id)."""
-    if spec.path is None:
-        return "unknown"
-    return content_hash([spec.path], memo)
-
-
 def load_pair(
     pair: PairSpec,
     *,
@@ -95,7 +85,6 @@ def load_pair(
     dtype: str = "float32",
     trust_remote_code: bool = False,
     allow_pickle: bool = False,
-    memo: MutableMapping[str, str] | None = None,
 ) -> ModelPair:
     """Load the tokenizer and both sides of ``pair``.
 
@@ -113,7 +102,6 @@ def load_pair(
         "allow_pickle": allow_pickle,
     }
     tokenizer = load_tokenizer(pair.base, trust_remote_code=trust_remote_code)
-    base_digest = spec_digest(pair.base, memo)
     base_module = load_model(pair.base, **options).to(device)
     if pair.tuned.kind is SpecKind.ADAPTER:
         adapter_tokenizer = _adapter_tokenizer(pair.tuned, trust_remote_code)
@@ -121,27 +109,19 @@ def load_pair(
             check_same_vocabulary(tokenizer, adapter_tokenizer, pair.base, pair.tuned)
         peft_model = load_adapter(base_module, pair.tuned, allow_pickle=allow_pickle)
         peft_model.eval()
-        base = Side("base", peft_model, peft_model.disable_adapter, pair.base, base_digest)
-        tuned = Side(
-            "tuned",
-            peft_model,
-            contextlib.nullcontext,
-            pair.tuned,
-            spec_digest(pair.tuned, memo),
-        )
+        base = Side("base", peft_model, peft_model.disable_adapter, pair.base)
+        tuned = Side("tuned", peft_model, contextlib.nullcontext, pair.tuned)
         return ModelPair(tokenizer, base, tuned, device, dtype, shared=True)
     base_module.eval()
-    base = Side("base", base_module, contextlib.nullcontext, pair.base, base_digest)
+    base = Side("base", base_module, contextlib.nullcontext, pair.base)
     if pair.shared:
-        tuned = Side("tuned", base_module, contextlib.nullcontext, pair.tuned, base_digest)
+        tuned = Side("tuned", base_module, contextlib.nullcontext, pair.tuned)
         return ModelPair(tokenizer, base, tuned, device, dtype, shared=True, same_weights=True)
     tuned_tokenizer = load_tokenizer(pair.tuned, trust_remote_code=trust_remote_code)
     check_same_vocabulary(tokenizer, tuned_tokenizer, pair.base, pair.tuned)
     tuned_module = load_model(pair.tuned, **options).to(device)
     tuned_module.eval()
-    tuned = Side(
-        "tuned", tuned_module, contextlib.nullcontext, pair.tuned, spec_digest(pair.tuned, memo)
-    )
+    tuned = Side("tuned", tuned_module, contextlib.nullcontext, pair.tuned)
     return ModelPair(tokenizer, base, tuned, device, dtype, shared=False)
 
 
