@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from pytest_warmth import contexts, engine
 from pytest_warmth.errors import WarmthError
-from pytest_warmth.results import ItemOutcome
+from pytest_warmth.results import ItemOutcome, cell_id
 from pytest_warmth.settings import WarmthSettings
 from pytest_warmth.stats.sequential import SequentialMcNemar
 from pytest_warmth.suites import ProbeSuite, builtin_suites, filter_tags, load_suites, sample
@@ -35,8 +35,7 @@ class Cell:
     @property
     def cell_id(self) -> str:
         """``suite[context]`` or ``suite[context+belief]``."""
-        inner = self.context if self.belief == "none" else f"{self.context}+{self.belief}"
-        return f"{self.suite}[{inner}]"
+        return cell_id(self.suite, self.context, self.belief)
 
 
 @dataclass(frozen=True)

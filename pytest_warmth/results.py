@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -13,6 +14,20 @@ FAIL = "FAIL"
 INCONCLUSIVE = "INCONCLUSIVE"
 UNTESTABLE = "UNTESTABLE"
 VERDICTS = (PASS, FAIL, INCONCLUSIVE, UNTESTABLE)
+
+
+def cell_id(suite: str, context: str, belief: str) -> str:
+    """The id of a cell: ``suite[context]``, or ``suite[context+belief]`` with a belief."""
+    inner = context if belief == "none" else f"{context}+{belief}"
+    return f"{suite}[{inner}]"
+
+
+def paired_counts(items: Sequence[ItemOutcome]) -> tuple[int, int, int]:
+    """``(b, c, both_wrong)``: base right & tuned wrong, the reverse, and both wrong."""
+    b = sum(1 for i in items if i.base_correct and not i.tuned_correct)
+    c = sum(1 for i in items if not i.base_correct and i.tuned_correct)
+    both_wrong = sum(1 for i in items if not i.base_correct and not i.tuned_correct)
+    return b, c, both_wrong
 
 
 @dataclass(frozen=True)
@@ -77,8 +92,7 @@ class CellResult:
     @property
     def cell_id(self) -> str:
         """``suite[context]`` or ``suite[context+belief]``."""
-        inner = self.context if self.belief == "none" else f"{self.context}+{self.belief}"
-        return f"{self.suite}[{inner}]"
+        return cell_id(self.suite, self.context, self.belief)
 
     @property
     def base_error_rate(self) -> float:

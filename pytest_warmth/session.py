@@ -20,7 +20,15 @@ from pytest_warmth.errors import WarmthAssertionError, WarmthError, WarmthWarnin
 from pytest_warmth.models.spec import PairSpec, SpecKind
 from pytest_warmth.reporting.json_report import write_json
 from pytest_warmth.reporting.terminal import summary_lines
-from pytest_warmth.results import FAIL, INCONCLUSIVE, UNTESTABLE, CellResult, ModelInfo, RunResult
+from pytest_warmth.results import (
+    FAIL,
+    INCONCLUSIVE,
+    UNTESTABLE,
+    CellResult,
+    ModelInfo,
+    RunResult,
+    paired_counts,
+)
 from pytest_warmth.settings import WarmthSettings
 
 if TYPE_CHECKING:
@@ -302,8 +310,7 @@ class WarmthSession:
                 sequential=sequential,
             )
             outcomes.append(outcome)
-            b = sum(1 for i in outcome.items if i.base_correct and not i.tuned_correct)
-            c = sum(1 for i in outcome.items if not i.base_correct and i.tuned_correct)
+            b, c, _ = paired_counts(outcome.items)
             self._write(
                 f"warmth: {cell.cell_id} done: {len(outcome.items)} items, "
                 f"b={b} c={c} ({time.perf_counter() - start:.1f}s)"

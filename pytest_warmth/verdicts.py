@@ -22,7 +22,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pytest_warmth.errors import WarmthUsageError
-from pytest_warmth.results import FAIL, INCONCLUSIVE, PASS, UNTESTABLE, CellResult, ItemOutcome
+from pytest_warmth.results import (
+    FAIL,
+    INCONCLUSIVE,
+    PASS,
+    UNTESTABLE,
+    CellResult,
+    ItemOutcome,
+    cell_id,
+    paired_counts,
+)
 from pytest_warmth.stats.clustered import cluster_counts, clustered_mcnemar
 from pytest_warmth.stats.intervals import paired_difference_ci, tango_test
 from pytest_warmth.stats.mcnemar import mcnemar_test
@@ -120,9 +129,7 @@ def decide(cells: Sequence[PairedCell], policy: Policy) -> list[CellResult]:
     tables = []
     for cell in cells:
         n = len(cell.items)
-        b = sum(1 for i in cell.items if i.base_correct and not i.tuned_correct)
-        c = sum(1 for i in cell.items if not i.base_correct and i.tuned_correct)
-        both_wrong = sum(1 for i in cell.items if not i.base_correct and not i.tuned_correct)
+        b, c, both_wrong = paired_counts(cell.items)
         tables.append((n, b, c, both_wrong))
         raw.append(_raw_pvalue(cell, b, c, n, policy) if n else (1.0, False))
     adjusted = adjust_pvalues([p for p, _ in raw], policy.correction)
@@ -269,7 +276,7 @@ class Amplification:
     def message(self) -> str:
         """One line for the warnings summary."""
         return (
-            f"{self.suite}[{self.context}{'' if self.belief == 'none' else '+' + self.belief}]: "
+            f"{cell_id(self.suite, self.context, self.belief)}: "
             f"the context widens the tuned-minus-base error gap by {self.estimate:+.1%} "
             f"(SE {self.se:.1%}, n={self.n}, p={self.pvalue:.3g}, BH q={self.q_value:.3g})"
         )
