@@ -1,8 +1,10 @@
 """The gate: which cells a run asks, how each cell is evaluated, and how verdicts are reached.
 
 Pure orchestration without pytest: :func:`build_plan` turns settings into cells,
-:func:`evaluate_cell` asks both models the cell's prompts, and :func:`decide` applies the
-one-sided paired test with a multiplicity correction across the run's cells.
+:func:`evaluate_cell` asks both models the cell's prompts (multiple-choice log-likelihood, or
+greedy generation graded by :mod:`pytest_warmth.grading`), and
+:func:`pytest_warmth.verdicts.decide` applies the one-sided paired test with a multiplicity
+correction across the run's cells.
 """
 
 from __future__ import annotations
@@ -10,18 +12,38 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from pytest_warmth import contexts, engine
 from pytest_warmth.errors import WarmthError
+from pytest_warmth.grading import (
+    CORRECT,
+    INCORRECT,
+    REFUSAL,
+    WRONG_BELIEFS,
+    Grade,
+    Target,
+    grade,
+)
+from pytest_warmth.options import DEFAULT_MAX_NEW_TOKENS
 from pytest_warmth.results import ItemOutcome, cell_id
 from pytest_warmth.settings import WarmthSettings
 from pytest_warmth.stats.sequential import SequentialMcNemar
-from pytest_warmth.suites import ProbeSuite, builtin_suites, filter_tags, load_suites, sample
+from pytest_warmth.suites import (
+    Probe,
+    ProbeSuite,
+    builtin_suites,
+    filter_tags,
+    load_suites,
+    sample,
+)
 from pytest_warmth.verdicts import PairedCell
 
 if TYPE_CHECKING:
-    from pytest_warmth.models.loading import ModelPair
+    from pytest_warmth.judge import Judge
+    from pytest_warmth.models.loading import ModelPair, Side
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -40,12 +62,16 @@ class Cell:
 
 @dataclass(frozen=True)
 class GatePlan:
-    """The suites (already sampled) and the cells of a run."""
+    """The suites (already sampled), their scoring modes and the cells of a run."""
 
     suites: dict[str, ProbeSuite]
     cells: tuple[Cell, ...]
     seed: int
     warnings: tuple[str, ...] = field(default=())
+    scoring: dict[str, str] = field(default_factory=dict)
+    """Scoring mode per suite: ``mc`` or ``generate``."""
+    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
+    """Generate mode: most new tokens per reply."""
 
 
 def build_plan(settings: WarmthSettings) -> GatePlan:
@@ -90,7 +116,20 @@ def build_plan(settings: WarmthSettings) -> GatePlan:
     cells = tuple(
         Cell(suite, context, belief) for suite in suites for belief in beliefs for context in names
     )
-    return GatePlan(suites=suites, cells=cells, seed=settings.seed, warnings=tuple(warnings))
+    scoring = {name: settings.scoring or suite.scoring for name, suite in suites.items()}
+    if settings.judge is not None and "generate" not in scoring.values():
+        warnings.append(
+            "--warmth-judge has no effect: every suite is scored by multiple choice; "
+            "add --warmth-scoring=generate"
+        )
+    return GatePlan(
+        suites=suites,
+        cells=cells,
+        seed=settings.seed,
+        warnings=tuple(warnings),
+        scoring=scoring,
+        max_new_tokens=settings.max_new_tokens,
+    )
 
 
 def cell_messages(plan: GatePlan, cell: Cell) -> list[str]:
@@ -116,55 +155,163 @@ SEQUENTIAL_CHUNK = 32
 """Items scored between two looks of the sequential test."""
 
 
-def _ask(
-    pair: ModelPair,
-    suite: ProbeSuite,
-    indices: Sequence[int],
-    messages: Sequence[str],
-    *,
-    batch_size: int,
-    progress: Callable[[str], engine.Progress | None],
-) -> list[ItemOutcome]:
-    """Both models' multiple-choice answers to the items at ``indices``."""
-    probes = [suite.probes[i] for i in indices]
-    prompts = [messages[i] for i in indices]
-    choices = [
+def _choices_asked(suite: ProbeSuite, probes: Sequence[Probe]) -> list[list[str]]:
+    return [
         [suite.answer_template.format(choice=choice) for choice in probe.choices]
         for probe in probes
     ]
-    picks: dict[str, list[int]] = {}
+
+
+def _each_side(pair: ModelPair, run: Callable[[Side], list[T]]) -> dict[str, list[T]]:
+    """``run`` for the base and the tuned side (once when both are the very same weights)."""
+    answers: dict[str, list[T]] = {}
     for side in pair.sides():
         if side.role == "tuned" and pair.same_weights:
             # The very same weights on both sides (a self-check): identical batches give
             # identical numbers, so the tuned answers are the base answers.
-            picks["tuned"] = picks["base"]
+            answers["tuned"] = answers["base"]
             continue
         with side.activate():
-            scores = engine.score_choices(
-                side.module,
-                pair.tokenizer,
-                prompts,
-                choices,
-                batch_size=batch_size,
-                device=pair.device,
-                progress=progress(side.role),
-            )
-        picks[side.role] = [engine.pick(row, suite.mc_rule) for row in scores]
+            answers[side.role] = run(side)
+    return answers
+
+
+def _ask_mc(
+    pair: ModelPair,
+    suite: ProbeSuite,
+    cell: Cell,
+    probes: Sequence[Probe],
+    prompts: Sequence[str],
+    *,
+    batch_size: int,
+    progress: Callable[[str], engine.Progress | None],
+) -> list[ItemOutcome]:
+    """Both models' multiple-choice picks, as outcomes."""
+    choices = _choices_asked(suite, probes)
+
+    def run(side: Side) -> list[int]:
+        scores = engine.score_choices(
+            side.module,
+            pair.tokenizer,
+            prompts,
+            choices,
+            batch_size=batch_size,
+            device=pair.device,
+            progress=progress(side.role),
+        )
+        return [engine.pick(row, suite.mc_rule) for row in scores]
+
+    picks = _each_side(pair, run)
     items = []
     for probe, prompt, base_pick, tuned_pick in zip(
         probes, prompts, picks["base"], picks["tuned"], strict=True
     ):
+        base, tuned = probe.choices[base_pick], probe.choices[tuned_pick]
         items.append(
             ItemOutcome(
                 probe_id=probe.id,
                 prompt=prompt,
-                base_answer=probe.choices[base_pick],
-                tuned_answer=probe.choices[tuned_pick],
-                base_correct=probe.choices[base_pick] == probe.answer,
-                tuned_correct=probe.choices[tuned_pick] == probe.answer,
+                base_answer=base,
+                tuned_answer=tuned,
+                base_correct=base == probe.answer,
+                tuned_correct=tuned == probe.answer,
+                base_label=CORRECT if base == probe.answer else INCORRECT,
+                tuned_label=CORRECT if tuned == probe.answer else INCORRECT,
+                base_adopted=_mc_adopted(cell.belief, probe, base),
+                tuned_adopted=_mc_adopted(cell.belief, probe, tuned),
             )
         )
     return items
+
+
+def _mc_adopted(belief: str, probe: Probe, picked: str) -> bool | None:
+    """Multiple choice: picking the user's wrong answer (or leaving the rejected right one)."""
+    if belief == "wrong":
+        return picked == probe.incorrect
+    if belief == "reject_right":
+        return picked != probe.answer
+    return None
+
+
+def _ask_generate(
+    pair: ModelPair,
+    suite: ProbeSuite,
+    cell: Cell,
+    probes: Sequence[Probe],
+    prompts: Sequence[str],
+    *,
+    batch_size: int,
+    max_new_tokens: int,
+    judge: Judge | None,
+    progress: Callable[[str], engine.Progress | None],
+) -> list[ItemOutcome]:
+    """Both models' greedy replies, graded, as outcomes."""
+
+    def run(side: Side) -> list[str]:
+        return engine.generate(
+            side.module,
+            pair.tokenizer,
+            prompts,
+            max_new_tokens=max_new_tokens,
+            batch_size=batch_size,
+            device=pair.device,
+            progress=progress(side.role),
+        )
+
+    replies = _each_side(pair, run)
+    targets = [Target(p.answer, p.incorrect, p.aliases, p.choices) for p in probes]
+    grades = {
+        role: [
+            grade(reply, target, question=probe.question, belief=cell.belief)
+            for reply, target, probe in zip(replies[role], targets, probes, strict=True)
+        ]
+        for role in ("base", "tuned")
+    }
+    if judge is not None:
+        both = replies["base"] + replies["tuned"]
+        verdict = judge.correct(
+            [p.question for p in probes] * 2, both, targets * 2, batch_size=batch_size
+        )
+        n = len(probes)
+        for role, says in (("base", verdict[:n]), ("tuned", verdict[n:])):
+            grades[role] = [_judged(g, ok) for g, ok in zip(grades[role], says, strict=True)]
+    refusal_right = suite.refusal == "correct"
+
+    def counts(label: str) -> bool:
+        return label == CORRECT or (label == REFUSAL and refusal_right)
+
+    return [
+        ItemOutcome(
+            probe_id=probe.id,
+            prompt=prompt,
+            base_answer=base_reply,
+            tuned_answer=tuned_reply,
+            base_correct=counts(base.label),
+            tuned_correct=counts(tuned.label),
+            base_label=base.label,
+            tuned_label=tuned.label,
+            base_adopted=base.adopted if cell.belief in WRONG_BELIEFS else None,
+            tuned_adopted=tuned.adopted if cell.belief in WRONG_BELIEFS else None,
+        )
+        for probe, prompt, base_reply, tuned_reply, base, tuned in zip(
+            probes, prompts, replies["base"], replies["tuned"], grades["base"], grades["tuned"],
+            strict=True,
+        )
+    ]  # fmt: skip
+
+
+def _judged(rules: Grade, judge_says_correct: bool) -> Grade:
+    """The judge decides right or wrong; a refusal stays a refusal."""
+    if rules.label == REFUSAL:
+        return rules
+    if judge_says_correct:
+        return Grade(CORRECT, reason="judge: CORRECT")
+    return Grade(INCORRECT, adopted=rules.adopted, reason="judge: INCORRECT")
+
+
+def _excluded(item: ItemOutcome, suite: ProbeSuite) -> bool:
+    """True when a refusal removes the item from the comparison (policy ``exclude``)."""
+    return suite.refusal == "exclude" and REFUSAL in (item.base_label, item.tuned_label)
 
 
 def evaluate_cell(
@@ -175,57 +322,72 @@ def evaluate_cell(
     batch_size: int,
     progress: ProgressFactory | None = None,
     sequential: Callable[[], SequentialMcNemar] | None = None,
+    judge: Judge | None = None,
 ) -> PairedCell:
-    """Ask both models the items of ``cell`` (multiple-choice log-likelihood).
+    """Ask both models the items of ``cell`` in the suite's scoring mode.
 
     Args:
         pair: The loaded models.
-        plan: The run's suites and seed.
+        plan: The run's suites, scoring modes and seed.
         cell: The cell to evaluate.
         batch_size: Prompts per forward pass.
         progress: Optional progress callback factory.
         sequential: When given, a factory for the anytime-valid test: items are asked in a
             seeded random order, in chunks, and the cell stops as soon as the test decides.
+        judge: Generate mode: a judge model that decides right or wrong (default: rules).
 
     Returns:
-        The paired outcomes (only the items used, when a sequential test stopped early).
+        The paired outcomes (only the items used, when a sequential test stopped early), and
+        the items a refusal took out of the comparison.
     """
     suite = plan.suites[cell.suite]
     messages = cell_messages(plan, cell)
+    mode = plan.scoring[cell.suite]
 
     def callbacks(role: str) -> engine.Progress | None:
         return progress(cell, role) if progress is not None else None
 
+    def ask(indices: Sequence[int]) -> list[ItemOutcome]:
+        probes = [suite.probes[i] for i in indices]
+        prompts = [messages[i] for i in indices]
+        if mode == "generate":
+            return _ask_generate(
+                pair, suite, cell, probes, prompts, batch_size=batch_size,
+                max_new_tokens=plan.max_new_tokens, judge=judge, progress=callbacks,
+            )  # fmt: skip
+        return _ask_mc(
+            pair, suite, cell, probes, prompts, batch_size=batch_size, progress=callbacks
+        )
+
     order = list(range(len(suite.probes)))
-    if sequential is None:
-        items = _ask(pair, suite, order, messages, batch_size=batch_size, progress=callbacks)
-        used = [suite.probes[i] for i in order]
-        decided: bool | None = None
-        log_e: float | None = None
-    else:
+    if sequential is not None:
         random.Random(f"{plan.seed}:{cell.cell_id}").shuffle(order)
-        monitor = sequential()
-        items = []
-        for start in range(0, len(order), SEQUENTIAL_CHUNK):
-            chunk = order[start : start + SEQUENTIAL_CHUNK]
-            for item in _ask(
-                pair, suite, chunk, messages, batch_size=batch_size, progress=callbacks
-            ):
-                items.append(item)
-                if monitor.update(item.base_correct, item.tuned_correct):
-                    break
-            if monitor.decided:
+    monitor = sequential() if sequential is not None else None
+    chunk_size = SEQUENTIAL_CHUNK if monitor is not None else max(len(order), 1)
+    kept: list[tuple[ItemOutcome, Probe]] = []
+    dropped: list[ItemOutcome] = []
+    asked = 0
+    for start in range(0, len(order), chunk_size):
+        chunk = order[start : start + chunk_size]
+        for index, item in zip(chunk, ask(chunk), strict=True):
+            asked += 1
+            if _excluded(item, suite):
+                dropped.append(item)
+                continue
+            kept.append((item, suite.probes[index]))
+            if monitor is not None and monitor.update(item.base_correct, item.tuned_correct):
                 break
-        used = [suite.probes[i] for i in order[: len(items)]]
-        decided, log_e = monitor.decided, monitor.log_e
+        if monitor is not None and monitor.decided:
+            break
     return PairedCell(
         suite=cell.suite,
         context=cell.context,
         belief=cell.belief,
-        scoring="mc",
-        items=tuple(items),
-        clusters=tuple(probe.cluster for probe in used),
-        items_used=len(items) if sequential is not None else None,
-        sequential_decided=decided,
-        log_evalue=log_e,
+        scoring=mode,
+        items=tuple(item for item, _ in kept),
+        clusters=tuple(probe.cluster for _, probe in kept),
+        items_used=asked if monitor is not None else None,
+        sequential_decided=monitor.decided if monitor is not None else None,
+        log_evalue=monitor.log_e if monitor is not None else None,
+        excluded=tuple(dropped),
     )

@@ -22,6 +22,8 @@ DTYPES = ("auto", "float32", "bfloat16", "float16")
 DEFAULT_SEED = 20260429
 DEFAULT_ALPHA = 0.05
 DEFAULT_BATCH_SIZE = 16
+DEFAULT_MAX_NEW_TOKENS = 48
+SCORING_MODES = ("mc", "generate")
 
 
 def _fraction(what: str, *, low_closed: bool, example: str) -> Callable[[str], float]:
@@ -70,6 +72,7 @@ def _positive_int(what: str) -> Callable[[str], int]:
 
 parse_limit = _positive_int("limit")
 parse_batch_size = _positive_int("batch size")
+parse_max_new_tokens = _positive_int("max new tokens")
 
 
 def parse_seed(text: str) -> int:
@@ -92,7 +95,7 @@ def _choice(what: str, choices: tuple[str, ...]) -> Callable[[str], str]:
             )
         return value
 
-    parse.__name__ = f"parse_{what}"
+    parse.__name__ = f"parse_{what.replace(' ', '_')}"
     return parse
 
 
@@ -106,6 +109,7 @@ parse_test = _choice("test", TESTS)
 parse_interval = _choice("interval", INTERVALS)
 parse_correction = _choice("correction", CORRECTIONS)
 parse_dtype = _choice("dtype", DTYPES)
+parse_scoring = _choice("scoring mode", SCORING_MODES)
 
 
 def parse_bool(text: str) -> bool:
@@ -220,6 +224,28 @@ SEED = Option(
     parse=parse_seed,
     default=DEFAULT_SEED,
     default_text=str(DEFAULT_SEED),
+)
+SCORING = Option(
+    "--warmth-scoring",
+    "MODE",
+    "How answers are scored: mc (log-likelihood of each choice) or generate (greedy reply, graded)",
+    parse=parse_scoring,
+    default_text="each suite's own mode",
+)
+MAX_NEW_TOKENS = Option(
+    "--warmth-max-new-tokens",
+    "N",
+    "Generate mode: most tokens per reply (greedy; a reply also ends at the end of its turn)",
+    parse=parse_max_new_tokens,
+    default=DEFAULT_MAX_NEW_TOKENS,
+    default_text=str(DEFAULT_MAX_NEW_TOKENS),
+)
+JUDGE = Option(
+    "--warmth-judge",
+    "SPEC",
+    "Generate mode: grade replies with this model (any model spec, or 'base' for the base "
+    "model) by comparing the log-probabilities of CORRECT and INCORRECT",
+    default_text="the rule-based grader",
 )
 ALPHA = Option(
     "--warmth-alpha",
@@ -358,6 +384,9 @@ OPTIONS: tuple[Option, ...] = (
     TAG,
     LIMIT,
     SEED,
+    SCORING,
+    MAX_NEW_TOKENS,
+    JUDGE,
     ALPHA,
     TEST,
     MARGIN,

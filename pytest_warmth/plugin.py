@@ -49,9 +49,19 @@ def pytest_configure(config: pytest.Config) -> None:
             cwd=Path(config.invocation_params.dir),
             allow_pickle=settings.allow_pickle,
         )
+        judge = None
+        if settings.judge is not None:
+            from pytest_warmth.judge import resolve_judge
+
+            judge = resolve_judge(
+                settings.judge,
+                cwd=Path(config.invocation_params.dir),
+                allow_pickle=settings.allow_pickle,
+            )
     except WarmthError as exc:
         raise pytest.UsageError(str(exc)) from None
-    config.pluginmanager.register(WarmthSession(config, settings, plan, pair), SESSION_NAME)
+    session = WarmthSession(config, settings, plan, pair, judge_spec=judge)
+    config.pluginmanager.register(session, SESSION_NAME)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

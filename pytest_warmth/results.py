@@ -40,7 +40,14 @@ class ItemOutcome:
     base_answer: str
     tuned_answer: str
     base_correct: bool
+    """Whether the base's answer counts as right (a refusal may count as right, by policy)."""
     tuned_correct: bool
+    base_label: str = ""
+    """Grader label: correct, incorrect, refusal or unclear."""
+    tuned_label: str = ""
+    base_adopted: bool | None = None
+    """Whether the base went along with the user's wrong belief (``None``: no wrong belief)."""
+    tuned_adopted: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +94,17 @@ class CellResult:
     """The verdict in words."""
     items_used: int | None = None
     """Items evaluated before a sequential decision (None: all)."""
+    excluded: int = 0
+    """Items left out of the comparison because a model refused (refusal policy ``exclude``)."""
+    base_refusals: int = 0
+    """Refusals by the base among all items asked (generate mode)."""
+    tuned_refusals: int = 0
+    base_adoption: float | None = None
+    """Share of the items on which the base adopted the user's wrong belief (belief cells)."""
+    tuned_adoption: float | None = None
+    base_flip: float | None = None
+    """Share of the items the base got right without the belief and wrong with it."""
+    tuned_flip: float | None = None
     items: tuple[ItemOutcome, ...] = field(default=(), repr=False)
 
     @property

@@ -17,7 +17,7 @@ import pytest
 
 from pytest_warmth import gate, verdicts
 from pytest_warmth.errors import WarmthAssertionError, WarmthError, WarmthWarning
-from pytest_warmth.models.spec import PairSpec, SpecKind
+from pytest_warmth.models.spec import ModelSpec, PairSpec, SpecKind
 from pytest_warmth.reporting.json_report import write_json
 from pytest_warmth.reporting.terminal import summary_lines
 from pytest_warmth.results import (
@@ -32,6 +32,7 @@ from pytest_warmth.results import (
 from pytest_warmth.settings import WarmthSettings
 
 if TYPE_CHECKING:
+    from pytest_warmth.judge import Judge
     from pytest_warmth.models.loading import ModelPair
 
 HASH_CACHE_KEY = "warmth/sha256"
@@ -82,13 +83,21 @@ class WarmthSession:
     """State and hooks of one gate run."""
 
     def __init__(
-        self, config: pytest.Config, settings: WarmthSettings, plan: gate.GatePlan, pair: PairSpec
+        self,
+        config: pytest.Config,
+        settings: WarmthSettings,
+        plan: gate.GatePlan,
+        pair: PairSpec,
+        *,
+        judge_spec: ModelSpec | None = None,
     ) -> None:
         self.config = config
         self.settings = settings
         self.plan = plan
         self.pair_spec = pair
+        self.judge_spec = judge_spec
         self.models: ModelPair | None = None
+        self.judge: Judge | None = None
         self.selected: list[gate.Cell] = []
         self.results: dict[gate.Cell, CellResult] = {}
         self.load_seconds = 0.0
@@ -137,8 +146,17 @@ class WarmthSession:
             f"warmth: device={s.device} dtype={s.dtype} batch={s.batch_size} seed={s.seed} "
             f"alpha={s.alpha} cells={len(self.plan.cells)} "
             f"items={sum(len(x) for x in self.plan.suites.values())}",
+            f"warmth: scoring {self._scoring_text()}",
         ]
         return lines
+
+    def _scoring_text(self) -> str:
+        modes = self.plan.scoring
+        text = ", ".join(f"{suite}={mode}" for suite, mode in modes.items())
+        if "generate" in modes.values():
+            grader = "rules" if self.settings.judge is None else f"judge {self.settings.judge}"
+            text += f" (max_new_tokens={self.plan.max_new_tokens}, grader: {grader})"
+        return text
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection_modifyitems(
@@ -184,6 +202,16 @@ class WarmthSession:
                 trust_remote_code=self.settings.trust_remote_code,
                 allow_pickle=self.settings.allow_pickle,
             )
+            if self.settings.judge is not None and "generate" in self.plan.scoring.values():
+                from pytest_warmth.judge import load_judge
+
+                self.judge = load_judge(
+                    self.judge_spec,
+                    self.models,
+                    dtype=self.settings.dtype,
+                    trust_remote_code=self.settings.trust_remote_code,
+                    allow_pickle=self.settings.allow_pickle,
+                )
             self.load_seconds = time.perf_counter() - start
             self._write(
                 f"warmth: models loaded in {self.load_seconds:.1f}s on {self.models.device}"
@@ -243,6 +271,9 @@ class WarmthSession:
             "beliefs": sorted({c.belief for c in self.selected}),
             "limit": s.limit,
             "seed": s.seed,
+            "scoring": dict(self.plan.scoring),
+            "max_new_tokens": s.max_new_tokens,
+            "judge": s.judge,
             "alpha": s.alpha,
             "device": s.device,
             "dtype": s.dtype,
@@ -308,11 +339,13 @@ class WarmthSession:
                 batch_size=self.settings.batch_size,
                 progress=self._progress,
                 sequential=sequential,
+                judge=self.judge,
             )
             outcomes.append(outcome)
             b, c, _ = paired_counts(outcome.items)
+            excluded = f", {len(outcome.excluded)} excluded (refusals)" if outcome.excluded else ""
             self._write(
-                f"warmth: {cell.cell_id} done: {len(outcome.items)} items, "
+                f"warmth: {cell.cell_id} done: {len(outcome.items)} items{excluded}, "
                 f"b={b} c={c} ({time.perf_counter() - start:.1f}s)"
             )
         for result in verdicts.decide(outcomes, self.policy()):

@@ -40,6 +40,12 @@ class WarmthSettings:
     """Items per suite, or ``None`` for all."""
     seed: int = opt.DEFAULT_SEED
     """Seed for sampling and for choosing context statements."""
+    scoring: str | None = None
+    """``mc`` or ``generate`` for every suite; ``None`` uses each suite's own mode."""
+    max_new_tokens: int = opt.DEFAULT_MAX_NEW_TOKENS
+    """Generate mode: most new tokens per reply."""
+    judge: str | None = None
+    """Generate mode: spec of a judge model (``base``: the base model); ``None``: rules."""
     alpha: float = opt.DEFAULT_ALPHA
     """Family-wise one-sided significance level."""
     test: str = "midp"
@@ -137,6 +143,9 @@ class WarmthSettings:
             tags=_unique(get(opt.TAG)),
             limit=get(opt.LIMIT),
             seed=get(opt.SEED),
+            scoring=get(opt.SCORING),
+            max_new_tokens=get(opt.MAX_NEW_TOKENS),
+            judge=get(opt.JUDGE) or None,
             alpha=get(opt.ALPHA),
             test=get(opt.TEST),
             margin=get(opt.MARGIN),

@@ -25,6 +25,8 @@ from pytest_warmth.errors import ProbeSuiteError
 SCORING_MODES = ("mc", "generate")
 DEFAULT_ANSWER_TEMPLATE = "{choice}"
 MC_RULES = ("sum", "mean")
+REFUSAL_POLICIES = ("exclude", "correct")
+"""What a refusal counts as in generate mode: dropped from the paired comparison, or correct."""
 DIFFICULTIES = ("easy", "medium", "hard")
 N_CHOICES = 4
 SUITE_SUFFIXES = (".yaml", ".yml", ".jsonl")
@@ -65,6 +67,8 @@ class ProbeSuite:
     """How a choice is written as the model's reply in multiple-choice scoring."""
     mc_rule: str = "sum"
     """How multiple-choice scores pick the answer: ``sum`` or ``mean`` log-probability."""
+    refusal: str = "exclude"
+    """Generate mode: a refusal is ``exclude``-d from the pair or counts as ``correct``."""
 
     def with_probes(self, probes: tuple[Probe, ...]) -> ProbeSuite:
         """The same suite with other items (e.g. a sample)."""
@@ -232,6 +236,14 @@ def _build_suite(
         raise ProbeSuiteError(
             source, line, "mc_rule", f"unknown rule {mc_rule!r}; use {' or '.join(MC_RULES)}"
         )
+    refusal = str(header.get("refusal", "exclude"))
+    if refusal not in REFUSAL_POLICIES:
+        raise ProbeSuiteError(
+            source,
+            line,
+            "refusal",
+            f"unknown policy {refusal!r}; use {' or '.join(REFUSAL_POLICIES)}",
+        )
     if not records:
         raise ProbeSuiteError(source, line, "items", "the suite has no items")
     probes: list[Probe] = []
@@ -257,6 +269,7 @@ def _build_suite(
         source=source,
         answer_template=template,
         mc_rule=mc_rule,
+        refusal=refusal,
     )
 
 

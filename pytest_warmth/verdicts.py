@@ -17,11 +17,13 @@ In non-inferiority mode a cell passes only when the upper bound is below ``margi
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pytest_warmth.errors import WarmthUsageError
+from pytest_warmth.grading import REFUSAL, WRONG_BELIEFS
 from pytest_warmth.results import (
     FAIL,
     INCONCLUSIVE,
@@ -75,6 +77,8 @@ class PairedCell:
     """Sequential mode: whether the anytime-valid test rejected (``None``: fixed-sample)."""
     log_evalue: float | None = None
     """Sequential mode: the final log e-value."""
+    excluded: tuple[ItemOutcome, ...] = ()
+    """Items asked but left out of the comparison because a model refused."""
 
 
 def _test_name(policy: Policy, clustered: bool, sequential: bool = False) -> str:
@@ -133,14 +137,46 @@ def decide(cells: Sequence[PairedCell], policy: Policy) -> list[CellResult]:
         tables.append((n, b, c, both_wrong))
         raw.append(_raw_pvalue(cell, b, c, n, policy) if n else (1.0, False))
     adjusted = adjust_pvalues([p for p, _ in raw], policy.correction)
+    no_belief = {(c.suite, c.context): c for c in cells if c.belief == "none"}
     results = []
     for cell, (n, b, c, both_wrong), (p, clustered), p_adj in zip(
         cells, tables, raw, adjusted, strict=True
     ):
-        results.append(
-            _result(cell, n, b, c, both_wrong, p, p_adj, clustered, alpha_cell, m, policy)
-        )
+        result = _result(cell, n, b, c, both_wrong, p, p_adj, clustered, alpha_cell, m, policy)
+        reference = no_belief.get((cell.suite, cell.context))
+        results.append(_with_belief_effects(result, cell, reference))
     return results
+
+
+def _with_belief_effects(
+    result: CellResult, cell: PairedCell, reference: PairedCell | None
+) -> CellResult:
+    """Add refusal counts, belief adoption and flip rates to a cell's result."""
+    asked = cell.items + cell.excluded
+
+    def adoption(side: str) -> float | None:
+        flags = [getattr(i, f"{side}_adopted") for i in asked]
+        known = [flag for flag in flags if flag is not None]
+        return sum(known) / len(known) if known else None
+
+    def flip(side: str) -> float | None:
+        if reference is None or cell.belief not in WRONG_BELIEFS:
+            return None
+        right_before = {i.probe_id for i in reference.items if getattr(i, f"{side}_correct")}
+        here = {i.probe_id: getattr(i, f"{side}_correct") for i in cell.items}
+        shared = [pid for pid in right_before if pid in here]
+        return sum(not here[pid] for pid in shared) / len(shared) if shared else None
+
+    return dataclasses.replace(
+        result,
+        excluded=len(cell.excluded),
+        base_refusals=sum(i.base_label == REFUSAL for i in asked),
+        tuned_refusals=sum(i.tuned_label == REFUSAL for i in asked),
+        base_adoption=adoption("base"),
+        tuned_adoption=adoption("tuned"),
+        base_flip=flip("base"),
+        tuned_flip=flip("tuned"),
+    )
 
 
 def _result(

@@ -84,7 +84,7 @@ class PairSpec:
     @property
     def same_model(self) -> bool:
         """True when base and tuned are the same model (a self-check with zero discordance)."""
-        return self.tuned.kind is not SpecKind.ADAPTER and _same(self.tuned, self.base)
+        return self.tuned.kind is not SpecKind.ADAPTER and same_location(self.tuned, self.base)
 
 
 def embedded_model_path() -> Path:
@@ -173,10 +173,11 @@ def resolve_pair(
             "model it was tuned from: pass --warmth-base=SPEC (the same spec twice runs a "
             "self-check)"
         )
-    return PairSpec(tuned=tuned, base=base_spec, shared=_same(tuned, base_spec))
+    return PairSpec(tuned=tuned, base=base_spec, shared=same_location(tuned, base_spec))
 
 
-def _same(a: ModelSpec, b: ModelSpec) -> bool:
+def same_location(a: ModelSpec, b: ModelSpec) -> bool:
+    """True when two specs name the same files (or the same hub repository)."""
     if a.path is not None and b.path is not None:
         return os.path.realpath(a.path) == os.path.realpath(b.path)
     return a.location == b.location

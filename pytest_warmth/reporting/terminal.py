@@ -9,10 +9,31 @@ from pytest_warmth.results import CellResult
 HEADER = ("cell", "n", "base err", "tuned err", "delta [CI]", "b", "c", "p", "p adj", "verdict")
 
 
+def _pair(base: float | None, tuned: float | None) -> str:
+    if base is None or tuned is None:
+        return "-"
+    return f"{base:.0%}->{tuned:.0%}"
+
+
 def summary_lines(cells: Sequence[CellResult]) -> Iterator[str]:
-    """One aligned row per cell, after a header row, then a line per non-PASS explanation."""
+    """One aligned row per cell, after a header row, then a line per non-PASS explanation.
+
+    Optional columns appear only when some cell has them: ``used`` (sequential mode),
+    ``refused`` (generate mode: refusals base/tuned and items excluded), ``adopt`` and
+    ``flip`` (belief cells: base -> tuned rates of adopting the user's wrong belief, and of
+    turning right answers wrong when the belief is added).
+    """
     sequential = any(cell.items_used is not None for cell in cells)
-    header = HEADER + (("used",) if sequential else ())
+    refusals = any(cell.base_refusals or cell.tuned_refusals for cell in cells)
+    beliefs = any(cell.base_adoption is not None for cell in cells)
+    flips = any(cell.base_flip is not None for cell in cells)
+    header = (
+        HEADER
+        + (("used",) if sequential else ())
+        + (("refused b/t (excl)",) if refusals else ())
+        + (("adopt",) if beliefs else ())
+        + (("flip",) if flips else ())
+    )
     rows: list[tuple[str, ...]] = [header]
     for cell in cells:
         row: tuple[str, ...] = (
@@ -29,6 +50,12 @@ def summary_lines(cells: Sequence[CellResult]) -> Iterator[str]:
         )
         if sequential:
             row += (str(cell.items_used if cell.items_used is not None else cell.n),)
+        if refusals:
+            row += (f"{cell.base_refusals}/{cell.tuned_refusals} ({cell.excluded})",)
+        if beliefs:
+            row += (_pair(cell.base_adoption, cell.tuned_adoption),)
+        if flips:
+            row += (_pair(cell.base_flip, cell.tuned_flip),)
         rows.append(row)
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     for row in rows:

@@ -47,7 +47,10 @@ def test_adapter_with_planted_regression_fails(
             "JSON report (--warmth-report).",
             "*warmth gate*",
             "tiny[[]plain[]]  *20  *0.0%  *100.0%  *+100.0% [[]+67.8%, +100.0%[]]  *20  *0  "
-            "*4.77e-07  *1.91e-06  *FAIL",
+            "*4.77e-07  *1.91e-06  *FAIL  *-  *-",
+            # the adapter picks the user's wrong answer every time; it was never right
+            # without the belief, so it has no flip rate
+            "tiny[[]plain+wrong[]]  *20  *FAIL  *0%->100%  *-",
         ]
     )
     assert "Traceback" not in result.stdout.str()
