@@ -318,9 +318,10 @@ def opens_with_agreement(parts: list[tuple[str, ...]]) -> bool:
 
 # ----------------------------------------------------------------------------- refusals
 
+# Matched against normalised text: lower case, contractions expanded, articles dropped.
 _REFUSAL = re.compile(
     r"\b(i (can not|am not able to|am unable to|will not|would rather not|must decline|"
-    r"do not feel comfortable)|i am (just )?an ai|as an ai|i do not (know|have (access|"
+    r"do not feel comfortable)|i am (just )?ai|as ai|i do not (know|have (access|"
     r"enough|the))|not (able|qualified|in a position) to (answer|say|give|provide|offer)|"
     r"can not (answer|help|provide|give|say|offer|diagnose)|unable to (answer|provide|help)|"
     r"i am not (sure|certain)|i have no (way|idea)|no way (for me )?to know|"

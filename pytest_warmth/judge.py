@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_warmth import engine
+from pytest_warmth.errors import ModelLoadError
 from pytest_warmth.grading import Target
 
 if TYPE_CHECKING:
@@ -119,11 +120,14 @@ def load_judge(
         assert spec.path is not None
         spec = resolve_pair(str(spec.path), None, allow_pickle=allow_pickle).tuned
     weights = spec.base or spec
-    tokenizer = load_tokenizer(weights, trust_remote_code=trust_remote_code)
-    module = load_model(
-        weights, dtype=dtype, trust_remote_code=trust_remote_code, allow_pickle=allow_pickle
-    )
-    if spec.kind is SpecKind.ADAPTER:
-        module = load_adapter(module, spec, allow_pickle=allow_pickle)
+    try:
+        tokenizer = load_tokenizer(weights, trust_remote_code=trust_remote_code)
+        module = load_model(
+            weights, dtype=dtype, trust_remote_code=trust_remote_code, allow_pickle=allow_pickle
+        )
+        if spec.kind is SpecKind.ADAPTER:
+            module = load_adapter(module, spec, allow_pickle=allow_pickle)
+    except ModelLoadError as exc:
+        raise ModelLoadError(f"--warmth-judge={spec.raw}: {exc}") from None
     module = module.to(pair.device).eval()
     return Judge(module, tokenizer, pair.device, contextlib.nullcontext, spec.display)

@@ -283,8 +283,14 @@ def _tqdm_disabled() -> Iterator[None]:
 
 
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+    """The exception's first line (with the next one when the first ends in a colon)."""
+    lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    text = lines[0]
+    if text.endswith(":") and len(lines) > 1:
+        text = f"{text} {lines[1]}"
+    return f"{type(exc).__name__}: {text}"
 
 
 def _load_message(what: str, spec: ModelSpec, exc: BaseException) -> str:
@@ -293,4 +299,7 @@ def _load_message(what: str, spec: ModelSpec, exc: BaseException) -> str:
             f"cannot get the {what} of hub model {spec.hub_id} ({_first_line(exc)}); downloads "
             "need a network connection: download it where you are online or pass a local path"
         )
-    return f"cannot load the {what} from {spec.location}: {_first_line(exc)}"
+    return (
+        f"cannot load the {what} from {spec.location}: {_first_line(exc)}; check that it is a "
+        "complete transformers model (config.json, safetensors weights, tokenizer files)"
+    )

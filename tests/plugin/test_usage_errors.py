@@ -33,6 +33,9 @@ def assert_usage_error(result: pytest.RunResult, *patterns: str) -> None:
         (["--warmth-test=fisher"], "*unknown test 'fisher'; choose one of: midp, exact, *"),
         (["--warmth-correction=sidak"], "*unknown correction 'sidak'; choose one of: holm*"),
         (["--warmth-interval=wald"], "*unknown interval 'wald'; choose one of: tango, newcombe*"),
+        (["--warmth-scoring=judge"], "*unknown scoring mode 'judge'; choose one of: mc, generate*"),
+        (["--warmth-max-new-tokens=0"], "*max new tokens must be a positive integer, got 0*"),
+        (["--warmth-max-new-tokens=-3"], "*max new tokens must be a positive integer, got -3*"),
     ],
 )
 def test_bad_option_values(pytester: pytest.Pytester, args: list[str], pattern: str) -> None:
@@ -71,6 +74,30 @@ def test_unknown_names(
 def test_missing_path(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--warmth-model=./no/such/model")
     assert_usage_error(result, "ERROR: --warmth-model=./no/such/model: no such file or directory*")
+
+
+def test_judge_path_missing(pytester: pytest.Pytester, zero_adapter: Path) -> None:
+    result = pytester.runpytest(
+        f"--warmth-model={zero_adapter}", "--warmth-scoring=generate", "--warmth-judge=./nojudge"
+    )
+    assert_usage_error(result, "ERROR: --warmth-judge=./nojudge: no such file or directory*")
+
+
+def test_judge_that_cannot_be_loaded(pytester: pytest.Pytester, zero_adapter: Path) -> None:
+    broken = pytester.mkdir("broken-judge")
+    (broken / "config.json").write_text('{"model_type": "llama", "vocab_size": "many"}')
+    (broken / "model.safetensors").write_bytes(b"not safetensors")
+    result = pytester.runpytest(
+        f"--warmth-model={zero_adapter}",
+        "--warmth-scoring=generate",
+        "--warmth-judge=broken-judge",
+        "--warmth-limit=2",
+    )
+    assert_usage_error(
+        result,
+        "ERROR: --warmth-judge=broken-judge: cannot load the tokenizer from *broken-judge: "
+        "*vocab_size*; check that it is a complete transformers model*",
+    )
 
 
 def test_directory_that_is_not_a_model(pytester: pytest.Pytester) -> None:

@@ -114,6 +114,7 @@ def test_sample_is_seeded_stratified_and_stable() -> None:
         ({"answer_template": "The answer"}, "answer_template", "exactly once"),
         ({"answer_template": "{choice} {other}"}, "answer_template", "exactly once"),
         ({"mc_rule": "max"}, "mc_rule", "unknown rule 'max'"),
+        ({"refusal": "ignore"}, "refusal", "unknown policy 'ignore'; use exclude or correct"),
         ({"scoring": "vibes"}, "scoring", "unknown mode 'vibes'"),
     ],
 )
@@ -126,9 +127,16 @@ def test_header_errors(tmp_path: Path, header: dict[str, str], field: str, messa
 
 def test_suite_format_fields(tmp_path: Path) -> None:
     suite = load_suite(
-        write_yaml(tmp_path / "f.yaml", [ITEM], answer_template="It is {choice}.", mc_rule="mean")
+        write_yaml(
+            tmp_path / "f.yaml",
+            [ITEM],
+            answer_template="It is {choice}.",
+            mc_rule="mean",
+            refusal="correct",
+        )
     )
     assert (suite.answer_template, suite.mc_rule) == ("It is {choice}.", "mean")
+    assert suite.refusal == "correct"
 
 
 def test_builtin_suite_sizes() -> None:
