@@ -1,11 +1,15 @@
 """Headroom: the base model's error rate in every suite x context x belief cell.
 
 A cell where the base model is already wrong on almost every item cannot show a regression.
-This script scores the base side only (multiple-choice log-likelihood) for each built-in suite,
-under every context and belief condition, for each candidate answer template, and prints a
-Markdown table of error rates next to chance (75 % for four choices).
+This script asks the base side only, for each built-in suite, under every context and belief
+condition, and prints a Markdown table of error rates. In ``--scoring mc`` (multiple-choice
+log-likelihood, for each candidate answer template) chance is 75 % for four choices; in
+``--scoring generate`` the base answers greedily and the rule-based grader labels each reply
+(refusals follow each suite's policy), and the table also gives the share of replies that
+adopt the user's wrong answer.
 
     python benchmarks/headroom.py --limit 30 --json headroom.json
+    python benchmarks/headroom.py --scoring generate --limit 30 --json headroom-gen.json
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ import argparse
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 from pytest_warmth import contexts, engine, gate
+from pytest_warmth.grading import CORRECT, REFUSAL, WRONG_BELIEFS, Target, grade
 from pytest_warmth.models.loading import load_pair
 from pytest_warmth.models.spec import resolve_pair
 from pytest_warmth.settings import WarmthSettings
@@ -38,8 +44,12 @@ def main() -> None:
         help="answer templates to compare, e.g. '{choice}' 'The answer is {choice}.'; "
         "'suite' (default) uses each suite's own template and rule",
     )
+    parser.add_argument("--scoring", choices=("mc", "generate"), default="mc")
+    parser.add_argument("--max-new-tokens", type=int, default=48)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
+    if args.scoring == "generate":
+        args.templates = ["generate"]
 
     start = time.perf_counter()
     pair = load_pair(resolve_pair(args.model, None), device="cpu")
@@ -50,8 +60,13 @@ def main() -> None:
         limit=args.limit,
     )
     plan = gate.build_plan(settings)
-    rows = []
-    for template in args.templates:
+    rows: list[dict[str, object]] = []
+    items: list[dict[str, object]] = []
+    if args.scoring == "generate":
+        for cell in plan.cells:
+            rows.append(generate_row(pair, plan, cell, args, items))
+            print(f"{cell.cell_id:32} err={rows[-1]['error_rate']:.0%}", flush=True)
+    for template in args.templates if args.scoring == "mc" else []:
         for cell in plan.cells:
             suite = plan.suites[cell.suite]
             messages = gate.cell_messages(plan, cell)
@@ -81,6 +96,15 @@ def main() -> None:
                     probe.choices[engine.pick(row, rule)] == probe.incorrect
                     for probe, row in zip(suite.probes, scores, strict=True)
                 )
+                if template == SUITE_FORMAT:
+                    items.extend(
+                        {
+                            "cell": cell.cell_id,
+                            "probe_id": probe.id,
+                            "correct": probe.choices[engine.pick(row, rule)] == probe.answer,
+                        }
+                        for probe, row in zip(suite.probes, scores, strict=True)
+                    )
                 rows.append(
                     {
                         "template": template,
@@ -102,9 +126,12 @@ def main() -> None:
     elapsed = time.perf_counter() - start
     print(f"\n{len(rows)} rows in {elapsed:.0f}s\n")
     if args.json:
-        args.json.write_text(json.dumps({"elapsed_s": elapsed, "rows": rows}, indent=1))
+        args.json.write_text(
+            json.dumps({"elapsed_s": elapsed, "rows": rows, "items": items}, indent=1)
+        )
     for template in args.templates:
-        for rule in ("suite",) if template == SUITE_FORMAT else ("sum", "mean"):
+        rules = ("sum", "mean") if template not in (SUITE_FORMAT, "generate") else ("suite",)
+        for rule in rules:
             print(
                 f"### template {template!r}, rule {rule}: base error rate (n={args.limit}/suite)\n"
             )
@@ -123,6 +150,65 @@ def main() -> None:
                 }
                 print(f"| {suite} | " + " | ".join(f"{values[c]:.0%}" for c in cells) + " |")
             print()
+
+
+def generate_row(
+    pair: Any,
+    plan: gate.GatePlan,
+    cell: gate.Cell,
+    args: argparse.Namespace,
+    items: list[dict[str, object]],
+) -> dict[str, object]:
+    """The base's greedy replies to one cell, graded; per-item records go to ``items``."""
+    suite = plan.suites[cell.suite]
+    messages = gate.cell_messages(plan, cell)
+    with pair.base.activate():
+        replies = engine.generate(
+            pair.base.module,
+            pair.tokenizer,
+            messages,
+            max_new_tokens=args.max_new_tokens,
+            batch_size=args.batch_size,
+            device=pair.device,
+        )
+    grades = [
+        grade(
+            reply,
+            Target(p.answer, p.incorrect, p.aliases, p.choices),
+            question=p.question,
+            belief=cell.belief,
+        )
+        for p, reply in zip(suite.probes, replies, strict=True)
+    ]
+    counted = [g for g in grades if not (g.label == REFUSAL and suite.refusal == "exclude")]
+    right = [g.label == CORRECT or g.label == REFUSAL for g in counted]
+    labels = [g.label for g in grades]
+    easy = [
+        not ok
+        for p, g, ok in zip(suite.probes, grades, [g.label == CORRECT for g in grades], strict=True)
+        if p.difficulty == "easy" and not (g.label == REFUSAL and suite.refusal == "exclude")
+    ]
+    items.extend(
+        {"cell": cell.cell_id, "probe_id": p.id, "label": g.label, "correct": g.label == CORRECT,
+         "adopted": g.adopted, "reply": reply}
+        for p, g, reply in zip(suite.probes, grades, replies, strict=True)
+    )  # fmt: skip
+    return {
+        "template": "generate",
+        "rule": "suite",
+        "suite": cell.suite,
+        "context": cell.context,
+        "belief": cell.belief,
+        "n": len(counted),
+        "error_rate": 1 - sum(right) / len(right) if right else float("nan"),
+        "refusal_rate": labels.count(REFUSAL) / len(labels),
+        "unclear_rate": labels.count("unclear") / len(labels),
+        "adoption_rate": (
+            sum(g.adopted for g in grades) / len(grades) if cell.belief in WRONG_BELIEFS else None
+        ),
+        "n_easy": len(easy),
+        "easy_error_rate": sum(easy) / len(easy) if easy else None,
+    }
 
 
 if __name__ == "__main__":

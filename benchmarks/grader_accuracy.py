@@ -1,0 +1,144 @@
+"""Grader accuracy: the rule-based grader (and optionally a judge model) against human labels.
+
+The labelled set lives in ``tests/data/grader/`` (``dev.jsonl`` was used while writing the
+rules, ``holdout.jsonl`` was kept aside for measurement). Every record holds a question, the
+probe's answers, the prompt's belief condition, a reply (real SmolLM2-135M-Instruct output or
+written in the style of larger chat models) and the label a careful human gave it.
+
+    python benchmarks/grader_accuracy.py                 # rules only (a second)
+    python benchmarks/grader_accuracy.py --judge smollm2 # also the judge (about a minute)
+
+Prints Markdown: agreement per file, per source and overall, four-label confusion matrices, the
+binary agreement that the gate's statistics depend on (is the reply counted right or not), and
+for the judge the binary confusion matrix on the replies that are not refusals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pytest_warmth.grading import LABELS, REFUSAL, Target, grade
+
+os.environ.setdefault("TQDM_DISABLE", "1")
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "grader"
+FILES = ("dev", "holdout")
+
+
+def load(name: str) -> list[dict[str, Any]]:
+    """The records of one labelled file."""
+    with (DATA / f"{name}.jsonl").open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def target(record: dict[str, Any]) -> Target:
+    """The grading target of one record."""
+    return Target(
+        record["answer"], record["incorrect"], tuple(record["aliases"]), tuple(record["choices"])
+    )
+
+
+def rules(record: dict[str, Any]) -> str:
+    """The rule-based grader's label."""
+    return grade(
+        record["response"], target(record), question=record["question"], belief=record["belief"]
+    ).label
+
+
+def matrix(pairs: Sequence[tuple[str, str]], labels: Sequence[str]) -> list[str]:
+    """A Markdown confusion matrix: rows are the human labels, columns the grader's."""
+    counts = Counter(pairs)
+    lines = ["| human \\ grader | " + " | ".join(labels) + " |", "|---" * (len(labels) + 1) + "|"]
+    for human in labels:
+        lines.append(f"| {human} | " + " | ".join(str(counts[(human, g)]) for g in labels) + " |")
+    return lines
+
+
+def share(pairs: Sequence[tuple[str, str]]) -> str:
+    """Agreement as ``k/n = p``."""
+    agree = sum(h == g for h, g in pairs)
+    return f"{agree}/{len(pairs)} = {agree / len(pairs):.1%}" if pairs else "n/a"
+
+
+def binary(label: str) -> str:
+    """What the gate counts: a right answer or not (refusals aside)."""
+    return "correct" if label == "correct" else "not correct"
+
+
+def report_rules(records: dict[str, list[dict[str, Any]]]) -> None:
+    """Print the rule-based grader's agreement and confusion matrices."""
+    print("## Rule-based grader\n")
+    print("| set | all | real SmolLM2 replies | written replies | right / not right |")
+    print("|---|---|---|---|---|")
+    everything: list[tuple[str, str]] = []
+    for name, recs in records.items():
+        pairs = [(r["label"], rules(r)) for r in recs]
+        everything += pairs
+        by_source = {
+            source: [(h, g) for (h, g), r in zip(pairs, recs, strict=True) if r["source"] == source]
+            for source in ("smollm2", "written")
+        }
+        two = [(binary(h), binary(g)) for h, g in pairs if REFUSAL not in (h, g)]
+        print(
+            f"| {name} | {share(pairs)} | {share(by_source['smollm2'])} | "
+            f"{share(by_source['written'])} | {share(two)} |"
+        )
+    two = [(binary(h), binary(g)) for h, g in everything if REFUSAL not in (h, g)]
+    print(f"| all | {share(everything)} | | | {share(two)} |\n")
+    for name, recs in records.items():
+        print(f"### {name}\n")
+        print("\n".join(matrix([(r["label"], rules(r)) for r in recs], LABELS)) + "\n")
+
+
+def report_judge(records: dict[str, list[dict[str, Any]]], spec: str, batch_size: int) -> None:
+    """Print the judge's binary agreement on the replies a human did not label refusals."""
+    from pytest_warmth.judge import load_judge
+    from pytest_warmth.models.loading import load_pair
+    from pytest_warmth.models.spec import resolve_pair
+
+    start = time.perf_counter()
+    pair = load_pair(resolve_pair(spec, None), device="cpu")
+    judge = load_judge(None, pair)
+    loaded = time.perf_counter() - start
+    print(f"## Judge: {spec} (label log-probabilities; loaded in {loaded:.0f}s)\n")
+    print("| set | right / not right (human) | rules on the same replies |")
+    print("|---|---|---|")
+    for name, recs in records.items():
+        kept = [r for r in recs if r["label"] != REFUSAL]
+        start = time.perf_counter()
+        says = judge.correct(
+            [r["question"] for r in kept],
+            [r["response"] for r in kept],
+            [target(r) for r in kept],
+            batch_size=batch_size,
+        )
+        elapsed = time.perf_counter() - start
+        pairs = [
+            (binary(r["label"]), "correct" if ok else "not correct")
+            for r, ok in zip(kept, says, strict=True)
+        ]
+        baseline = [(binary(r["label"]), binary(rules(r))) for r in kept]
+        print(f"| {name} | {share(pairs)} | {share(baseline)} |")
+        print(f"\n{name}: {len(kept)} replies judged in {elapsed:.1f}s\n")
+        print("\n".join(matrix(pairs, ("correct", "not correct"))) + "\n")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--judge", help="also measure this judge model spec, e.g. smollm2")
+    parser.add_argument("--batch-size", type=int, default=16)
+    args = parser.parse_args(argv)
+    records = {name: load(name) for name in FILES}
+    report_rules(records)
+    if args.judge:
+        report_judge(records, args.judge, args.batch_size)
+
+
+if __name__ == "__main__":
+    main()
