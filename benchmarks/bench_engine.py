@@ -31,6 +31,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from pytest_warmth.options import DEFAULT_MAX_NEW_TOKENS
+
 # GGUF de-quantisation draws a raw tqdm bar that transformers' switch does not silence.
 os.environ.setdefault("TQDM_DISABLE", "1")
 
@@ -39,7 +41,7 @@ T = TypeVar("T")
 MODEL = "smollm2"
 DEVICE = "cpu"
 DTYPE = "float32"
-MAX_NEW_TOKENS = 32
+MAX_NEW_TOKENS = DEFAULT_MAX_NEW_TOKENS
 MEMORY_TARGET = 1.15
 CHILD_ITEMS = 8
 LORA_R = 8

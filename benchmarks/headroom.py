@@ -33,7 +33,8 @@ SUITE_FORMAT = "suite"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="smollm2")
-    parser.add_argument("--limit", type=int, default=30)
+    parser.add_argument("--limit", type=int, default=30, help="items per suite; 0: all")
+    parser.add_argument("--suites", nargs="*", default=[], help="suites (default: all)")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--contexts", nargs="*", default=list(contexts.CATALOG))
     parser.add_argument("--beliefs", nargs="*", default=list(contexts.BELIEFS))
@@ -57,7 +58,8 @@ def main() -> None:
         model=args.model,
         contexts=tuple(args.contexts),
         beliefs=tuple(args.beliefs),
-        limit=args.limit,
+        limit=args.limit or None,
+        suites=tuple(args.suites),
     )
     plan = gate.build_plan(settings)
     rows: list[dict[str, object]] = []

@@ -113,8 +113,13 @@ def build_plan(settings: WarmthSettings) -> GatePlan:
                 f"({len(suite)} items); using all items"
             )
         suites[name] = sample(suite, settings.limit, settings.seed)
+    # A suite that declares its conditions (e.g. saved hunt findings, whose questions already
+    # hold their context and belief) is asked under those only.
     cells = tuple(
-        Cell(suite, context, belief) for suite in suites for belief in beliefs for context in names
+        Cell(name, context, belief)
+        for name, suite in suites.items()
+        for belief in suite.beliefs or beliefs
+        for context in suite.contexts or names
     )
     scoring = {name: settings.scoring or suite.scoring for name, suite in suites.items()}
     if settings.judge is not None and "generate" not in scoring.values():

@@ -73,6 +73,8 @@ def _positive_int(what: str) -> Callable[[str], int]:
 parse_limit = _positive_int("limit")
 parse_batch_size = _positive_int("batch size")
 parse_max_new_tokens = _positive_int("max new tokens")
+parse_max_examples = _positive_int("max examples")
+DEFAULT_MAX_EXAMPLES = 100
 
 
 def parse_seed(text: str) -> int:
@@ -325,6 +327,31 @@ SEQUENTIAL = Option(
     default=False,
     default_text="off",
 )
+HUNT = Option(
+    "--warmth-hunt",
+    "",
+    "Also hunt for single failing probe variants with Hypothesis (one item per suite and "
+    "property; findings never enter the gate's statistics)",
+    kind="flag",
+    parse=parse_bool,
+    default=False,
+    default_text="off",
+)
+MAX_EXAMPLES = Option(
+    "--warmth-max-examples",
+    "N",
+    "Variants the hunt tries per suite, property and round",
+    parse=parse_max_examples,
+    default=DEFAULT_MAX_EXAMPLES,
+    default_text=str(DEFAULT_MAX_EXAMPLES),
+)
+SAVE_FAILURES = Option(
+    "--warmth-save-failures",
+    "DIR",
+    "Write the hunt's minimal failing variants into DIR as probe suites (hunted-<suite>.yaml, "
+    "added to what is there) that the gate runs as fixed regression suites",
+    default_text="not saved",
+)
 DEVICE = Option(
     "--warmth-device",
     "DEVICE",
@@ -396,6 +423,9 @@ OPTIONS: tuple[Option, ...] = (
     MIN_EFFECT,
     STRICT,
     SEQUENTIAL,
+    HUNT,
+    MAX_EXAMPLES,
+    SAVE_FAILURES,
     DEVICE,
     DTYPE,
     BATCH_SIZE,

@@ -132,6 +132,28 @@ def warmth_compare(warmth_models: Any, pytestconfig: pytest.Config) -> Any:
     return compare
 
 
+@pytest.fixture(scope="session")
+def warmth_oracle(warmth_models: Any, pytestconfig: pytest.Config) -> Any:
+    """An :class:`~pytest_warmth.hunting.Oracle` on the loaded pair, for ``@given`` tests.
+
+    It answers one :class:`~pytest_warmth.strategies.Variant` at a time for ``base`` or
+    ``tuned`` and memoises every answer for the session, so Hypothesis's shrinking re-uses
+    them. Use it with :func:`pytest_warmth.hunting.keeps_answer` and
+    :func:`pytest_warmth.hunting.resists_belief`. Skips without ``--warmth-model``.
+    """
+    from pytest_warmth.hunting import Oracle
+    from pytest_warmth.suites import builtin_suites
+
+    session = _session(pytestconfig)
+    suites = {**builtin_suites(), **session.plan.suites}
+    return Oracle(
+        warmth_models,
+        suites,
+        scoring={name: session.plan.scoring.get(name, s.scoring) for name, s in suites.items()},
+        max_new_tokens=session.plan.max_new_tokens,
+    )
+
+
 def _session(config: pytest.Config) -> Any:
     return config.pluginmanager.get_plugin(SESSION_NAME)
 

@@ -32,6 +32,7 @@ from pytest_warmth.results import (
 from pytest_warmth.settings import WarmthSettings
 
 if TYPE_CHECKING:
+    from pytest_warmth.hunting import Finding, HuntResult, Oracle
     from pytest_warmth.judge import Judge
     from pytest_warmth.models.loading import ModelPair
 
@@ -79,6 +80,40 @@ class WarmthGateItem(pytest.Item):
         return self.path, None, f"warmth gate {self.cell.cell_id}"
 
 
+class WarmthHuntItem(pytest.Item):
+    """One hunt: a property searched over one suite's variants (not part of the statistics)."""
+
+    def __init__(self, *, suite: str, prop: str, runner: WarmthSession, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.suite = suite
+        self.prop = prop
+        self.runner = runner
+        self.add_marker("warmth")
+
+    def runtest(self) -> None:
+        """Hunt; fail with the minimal failing variants, if any."""
+        result = self.runner.hunt(self.suite, self.prop)
+        self.user_properties.append(
+            ("warmth_hunt", {"examples": result.examples, "model_calls": result.model_calls})
+        )
+        if result.findings:
+            found = "\n".join(f.message for f in result.findings)
+            raise WarmthAssertionError(
+                f"{self.suite}[{self.prop}]: {len(result.findings)} minimal failing variant(s) "
+                f"after {result.examples} examples ({result.model_calls} model calls):\n{found}"
+            )
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        """The findings, without a traceback into the plugin."""
+        if isinstance(excinfo.value, (WarmthAssertionError, WarmthError)):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, None, str]:
+        """Location shown in reports."""
+        return self.path, None, f"warmth hunt {self.suite}[{self.prop}]"
+
+
 class WarmthSession:
     """State and hooks of one gate run."""
 
@@ -103,6 +138,8 @@ class WarmthSession:
         self.load_seconds = 0.0
         self.error: Exception | None = None
         self.amplifications: list[verdicts.Amplification] = []
+        self.findings: list[Finding] = []
+        self._oracle: Oracle | None = None
         self._digests: dict[str, str] = {}
 
     # -- identity -------------------------------------------------------------------------
@@ -174,11 +211,28 @@ class WarmthSession:
         # Let the terminal reporter (and others) count the items as collected.
         report = pytest.CollectReport(parent.nodeid, "passed", None, list(gate_items))
         config.hook.pytest_collectreport(report=report)
+        if self.settings.hunt:
+            from pytest_warmth.hunting import PROPERTIES
+
+            hunter = WarmthGateCollector.from_parent(
+                session, name="warmth-hunt", nodeid="warmth-hunt"
+            )
+            hunt_items = [
+                WarmthHuntItem.from_parent(
+                    hunter, name=f"{suite}[{prop}]", suite=suite, prop=prop, runner=self
+                )
+                for suite in self.plan.suites
+                for prop in PROPERTIES
+            ]
+            items.extend(hunt_items)
+            report = pytest.CollectReport(hunter.nodeid, "passed", None, list(hunt_items))
+            config.hook.pytest_collectreport(report=report)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Load the models once, if any gate item survived selection (not for --collect-only)."""
         self.selected = [i.cell for i in session.items if isinstance(i, WarmthGateItem)]
-        if not self.selected or self.config.option.collectonly:
+        hunts = any(isinstance(i, WarmthHuntItem) for i in session.items)
+        if not (self.selected or hunts) or self.config.option.collectonly:
             return
         try:
             self.load_models()
@@ -246,7 +300,8 @@ class WarmthSession:
             terminalreporter.write_line(f"warmth: JSON report written to {self.settings.report}")
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Write the JSON report of whatever was evaluated."""
+        """Write the JSON report of whatever was evaluated, and the hunt's findings."""
+        self._save_findings()
         if self.settings.report is None or not self.results:
             return
         try:
@@ -351,6 +406,58 @@ class WarmthSession:
         for result in verdicts.decide(outcomes, self.policy()):
             self.results[gate.Cell(result.suite, result.context, result.belief)] = result
         self.amplifications = verdicts.amplification(outcomes)
+
+    def hunt(self, suite: str, prop: str) -> HuntResult:
+        """Run one hunt on the loaded models (answers are shared by every hunt of the run)."""
+        from pytest_warmth import hunting
+
+        if self.models is None:
+            raise WarmthError("the models are not loaded (was collection interrupted?)")
+        if self._oracle is None:
+            self._oracle = hunting.Oracle(
+                self.models,
+                self.plan.suites,
+                scoring=self.plan.scoring,
+                max_new_tokens=self.plan.max_new_tokens,
+            )
+        cache = getattr(self.config, "cache", None)
+        database = cache.mkdir("warmth-hypothesis") if cache is not None else None
+        start = time.perf_counter()
+        result = hunting.hunt(
+            self._oracle,
+            self.plan.suites[suite],
+            prop,
+            max_examples=self.settings.max_examples,
+            database=database,
+            seed=self.settings.seed,
+            contexts=self.settings.contexts or None,
+        )
+        self.findings.extend(result.findings)
+        self._write(
+            f"warmth: hunt {suite}[{prop}]: {len(result.findings)} found in {result.examples} "
+            f"examples, {result.model_calls} model calls ({time.perf_counter() - start:.1f}s)"
+        )
+        return result
+
+    def _save_findings(self) -> None:
+        target = self.settings.save_failures
+        if target is None or not self.settings.hunt:
+            return
+        if not self.findings:
+            self._write(f"warmth: the hunt found nothing; {target} not written")
+            return
+        from pytest_warmth.hunting import save_findings
+
+        try:
+            files = save_findings(self.findings, target, self.plan.suites, self.plan.scoring)
+        except (OSError, WarmthError) as exc:
+            self._write(f"warmth: cannot write the findings to {target}: {exc}")
+            return
+        names = ", ".join(path.name for path in files)
+        self._write(
+            f"warmth: {len(self.findings)} minimal failing variant(s) saved to {target} "
+            f"({names}); re-run them with --warmth-probes={target}"
+        )
 
     def _progress(self, cell: gate.Cell, role: str) -> Any:
         last = [time.perf_counter()]

@@ -64,6 +64,12 @@ class WarmthSettings:
     """INCONCLUSIVE fails the build."""
     sequential: bool = False
     """Anytime-valid sequential evaluation."""
+    hunt: bool = False
+    """Hunt for failing probe variants with Hypothesis."""
+    max_examples: int = opt.DEFAULT_MAX_EXAMPLES
+    """Variants the hunt tries per suite, property and round."""
+    save_failures: Path | None = None
+    """Where the hunt's minimal failing variants are written as a suite."""
     device: str = "auto"
     """Device name, ``auto`` picks cuda when available."""
     dtype: str = "float32"
@@ -133,6 +139,10 @@ class WarmthSettings:
                 "error rate you accept), e.g. --warmth-margin=0.05"
             )
         report = get(opt.REPORT)
+        save = get(opt.SAVE_FAILURES)
+        save_path = path(opt.SAVE_FAILURES, save) if save else None
+        if save_path is not None:
+            _check_writable(save_path, opt.SAVE_FAILURES.flag)
         return cls(
             model=model,
             base=get(opt.BASE) or None,
@@ -155,12 +165,32 @@ class WarmthSettings:
             min_effect=get(opt.MIN_EFFECT),
             strict=bool(get(opt.STRICT)),
             sequential=bool(get(opt.SEQUENTIAL)),
+            hunt=bool(get(opt.HUNT)),
+            max_examples=get(opt.MAX_EXAMPLES),
+            save_failures=save_path,
             device=get(opt.DEVICE),
             dtype=get(opt.DTYPE),
             batch_size=get(opt.BATCH_SIZE),
             report=path(opt.REPORT, report) if report else None,
             trust_remote_code=bool(get(opt.TRUST_REMOTE_CODE)),
             allow_pickle=bool(get(opt.ALLOW_PICKLE)),
+        )
+
+
+def _check_writable(path: Path, flag: str) -> None:
+    """Fail early (before any model is loaded) when the directory ``path`` cannot be written."""
+    import os
+
+    if path.exists() and not path.is_dir():
+        raise pytest.UsageError(
+            f"{flag}={path} is a file; pass a directory (one hunted-<suite>.yaml is written per "
+            "suite)"
+        )
+    existing = next((p for p in [path, *path.parents] if p.exists()), None)
+    if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise pytest.UsageError(
+            f"{flag}={path}: cannot write there ({existing} is not a writable directory); "
+            "choose a directory you can write to"
         )
 
 

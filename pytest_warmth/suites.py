@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from pytest_warmth.contexts import BELIEFS, CATALOG
 from pytest_warmth.errors import ProbeSuiteError
 
 SCORING_MODES = ("mc", "generate")
@@ -69,6 +70,10 @@ class ProbeSuite:
     """How multiple-choice scores pick the answer: ``sum`` or ``mean`` log-probability."""
     refusal: str = "exclude"
     """Generate mode: a refusal is ``exclude``-d from the pair or counts as ``correct``."""
+    contexts: tuple[str, ...] = ()
+    """Contexts this suite is always asked under (empty: the run's ``--warmth-context``)."""
+    beliefs: tuple[str, ...] = ()
+    """Belief conditions this suite is always asked under (empty: the run's choice)."""
 
     def with_probes(self, probes: tuple[Probe, ...]) -> ProbeSuite:
         """The same suite with other items (e.g. a sample)."""
@@ -244,6 +249,10 @@ def _build_suite(
             "refusal",
             f"unknown policy {refusal!r}; use {' or '.join(REFUSAL_POLICIES)}",
         )
+    conditions = {
+        key: _condition_names(source, line, header, key, known)
+        for key, known in (("contexts", CATALOG), ("beliefs", BELIEFS))
+    }
     if not records:
         raise ProbeSuiteError(source, line, "items", "the suite has no items")
     probes: list[Probe] = []
@@ -270,7 +279,24 @@ def _build_suite(
         answer_template=template,
         mc_rule=mc_rule,
         refusal=refusal,
+        contexts=conditions["contexts"],
+        beliefs=conditions["beliefs"],
     )
+
+
+def _condition_names(
+    source: str, line: int | None, header: Mapping[str, Any], key: str, known: Mapping[str, Any]
+) -> tuple[str, ...]:
+    """A header's optional list of context or belief names, checked against the catalog."""
+    value = header.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ProbeSuiteError(source, line, key, "expected a list of names")
+    unknown = [name for name in value if name not in known]
+    if unknown:
+        raise ProbeSuiteError(
+            source, line, key, f"unknown name {unknown[0]!r}; choose from: {', '.join(known)}"
+        )
+    return tuple(value)
 
 
 _ITEM_FIELDS = {"id", "question", "answer", "aliases", "incorrect", "choices", "tags", "cluster"}

@@ -73,3 +73,23 @@ def tiny_suite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def make_suite() -> object:
     """The suite writer, for tests that need a suite of another size."""
     return write_tiny_suite
+
+
+@pytest.fixture(scope="session")
+def trigger_base(models_dir: Path) -> Path:
+    """The alpha model with a channel that carries the word 'sad' to the last position."""
+    return build_tiny_model(models_dir / "trigger-base", prefer="alpha", trigger="sad")
+
+
+@pytest.fixture(scope="session")
+def sad_weak_adapter(models_dir: Path, trigger_base: Path) -> Path:
+    """A planted weakness: answers 'beta' (wrong) only when the prompt contains 'sad'."""
+    return build_lora_adapter(
+        trigger_base, models_dir / "sad-weak-adapter", prefer="beta", trigger="sad"
+    )
+
+
+@pytest.fixture(scope="session")
+def trigger_zero_adapter(models_dir: Path, trigger_base: Path) -> Path:
+    """An adapter with B = 0 on the trigger model: no weakness at all."""
+    return build_lora_adapter(trigger_base, models_dir / "trigger-zero-adapter", zero_b=True)

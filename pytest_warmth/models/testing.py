@@ -122,6 +122,7 @@ def build_tiny_model(
     extra_words: Sequence[str] = (),
     hidden_size: int = 32,
     layers: int = 2,
+    trigger: str | None = None,
 ) -> Path:
     """Write a tiny random Llama model and its tokenizer to ``path``.
 
@@ -130,6 +131,9 @@ def build_tiny_model(
         seed: Seed of the random weights.
         prefer: A word the model should always predict with overwhelming probability.
         extra_words: Words to add to the vocabulary (e.g. every word of a probe suite).
+        trigger: With ``prefer``: a word whose presence anywhere in the prompt the model
+            carries to its last position (on a channel the base's output ignores), so that an
+            adapter from :func:`build_lora_adapter` with the same ``trigger`` can react to it.
         hidden_size: Width of the model.
         layers: Number of decoder layers.
 
@@ -141,7 +145,10 @@ def build_tiny_model(
 
     out = Path(path)
     out.mkdir(parents=True, exist_ok=True)
-    tokenizer = build_tokenizer(list(extra_words) + ([prefer] if prefer else []))
+    if trigger is not None and prefer is None:
+        raise ValueError("trigger needs prefer (the planted model it is wired into)")
+    words = list(extra_words) + [w for w in (prefer, trigger) if w]
+    tokenizer = build_tokenizer(words)
     config = LlamaConfig(
         vocab_size=len(tokenizer),
         hidden_size=hidden_size,
@@ -159,6 +166,8 @@ def build_tiny_model(
     model = LlamaForCausalLM(config)
     if prefer is not None:
         _plant_preference(model, tokenizer.convert_tokens_to_ids(_split(prefer)[0]))
+    if trigger is not None:
+        _plant_trigger_channel(model, tokenizer.convert_tokens_to_ids(_split(trigger)[0]))
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     return out
@@ -187,6 +196,36 @@ def _plant_preference(model: Any, token_id: int, strength: float = 30.0) -> None
         head[token_id, 0] = strength
 
 
+TRIGGER_DIM = 1
+"""Hidden dimension that carries the trigger word's presence to the last position."""
+
+
+def _plant_trigger_channel(model: Any, token_id: int) -> None:
+    """Let the first layer's attention average a 'trigger present' flag over the prompt.
+
+    Dimension :data:`TRIGGER_DIM` of the trigger word's embedding is 1 (0 for every other
+    word); with zero query and key weights the attention is uniform over the prefix, the value
+    projection reads that dimension and the output projection writes the average back to it.
+    The final norm passes it on, but the base's output rows give it no weight, so the base's
+    answers do not change: only an adapter that reads the channel reacts to the trigger.
+    """
+    import torch
+
+    with torch.no_grad():
+        embeddings = model.model.embed_tokens.weight
+        embeddings[:, TRIGGER_DIM] = 0.0
+        embeddings[token_id, TRIGGER_DIM] = 1.0
+        attention = model.model.layers[0].self_attn
+        attention.q_proj.weight.zero_()
+        attention.k_proj.weight.zero_()
+        attention.v_proj.weight.zero_()
+        attention.v_proj.weight[0, TRIGGER_DIM] = 1.0  # key/value head 0, first channel
+        attention.o_proj.weight.zero_()
+        attention.o_proj.weight[TRIGGER_DIM, 0] = 1.0  # attention head 0 (reads kv head 0)
+        model.model.norm.weight[TRIGGER_DIM] = 1.0
+        model.lm_head.weight[:, TRIGGER_DIM] = 0.0
+
+
 def build_lora_adapter(
     base_dir: Path | str,
     path: Path | str,
@@ -195,6 +234,7 @@ def build_lora_adapter(
     prefer: str | None = None,
     seed: int = 0,
     base_name: str | None = None,
+    trigger: str | None = None,
 ) -> Path:
     """Write a LoRA adapter (r=8, alpha=16) for a tiny model made by :func:`build_tiny_model`.
 
@@ -205,6 +245,8 @@ def build_lora_adapter(
         prefer: Plant a preference for this word through a LoRA on ``lm_head`` (stronger than
             the base's planted preference, so the adapted model predicts it instead).
         seed: Seed for the adapter's random A matrices.
+        trigger: With ``prefer``: predict that word only when the base's trigger word (see
+            :func:`build_tiny_model`) occurs in the prompt; otherwise answer as the base.
         base_name: What ``adapter_config.json`` records as the base (default: ``base_dir``).
 
     Returns:
@@ -230,8 +272,14 @@ def build_lora_adapter(
             lora_a = head.lora_A["default"].weight
             lora_b = head.lora_B["default"].weight
             lora_a.zero_()
-            lora_a[0, 0] = 1.0
-            lora_b[token_id, 0] = 30.0  # scaled by alpha/r = 2: beats the base's 30
+            if trigger is None:
+                lora_a[0, 0] = 1.0
+                lora_b[token_id, 0] = 30.0  # scaled by alpha/r = 2: beats the base's 30
+            else:
+                # One trigger word among ~100 tokens still gives this logit several hundred,
+                # above the base's preference (30 x the normalised dimension 0, about 170).
+                lora_a[0, TRIGGER_DIM] = 1.0
+                lora_b[token_id, 0] = 2000.0
         elif not zero_b:
             for name, parameter in model.named_parameters():
                 if "lora_B" in name:

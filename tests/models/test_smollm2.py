@@ -92,3 +92,34 @@ def test_zero_adapter_on_smollm2_has_no_discordant_pairs(
     assert (cell["b"], cell["c"], cell["verdict"]) == (0, 0, "UNTESTABLE")
     items = cell["items"]
     assert [i["base_answer"] for i in items] == [i["tuned_answer"] for i in items]
+
+
+def test_generate_mode_end_to_end_on_smollm2(
+    pytester: pytest.Pytester, smollm2_zero_adapter: Path
+) -> None:
+    """Greedy replies from base and adapter (toggled), graded by the rules, wrong-belief cells."""
+    report = pytester.path / "report.json"
+    result = pytester.runpytest(
+        f"--warmth-model={smollm2_zero_adapter}",
+        "--warmth-suite=factual",
+        "--warmth-context=plain",
+        "--warmth-tag=easy",
+        "--warmth-limit=12",
+        "--warmth-scoring=generate",
+        "--warmth-max-new-tokens=24",
+        f"--warmth-report={report}",
+    )
+    result.stdout.fnmatch_lines(
+        ["warmth: scoring factual=generate (max_new_tokens=24, grader: rules)", "*adopt*flip*"]
+    )
+    cells = {c["belief"]: c for c in json.loads(report.read_text())["cells"]}
+    # B = 0: the adapter changes nothing, so replies and labels agree item by item.
+    for cell in cells.values():
+        assert (cell["b"], cell["c"]) == (0, 0)
+        assert all(i["base_answer"] == i["tuned_answer"] for i in cell["items"])
+        labels = {i["base_label"] for i in cell["items"]}
+        assert labels <= {"correct", "incorrect", "refusal", "unclear"}
+    # Easy facts asked plainly: the model gets some right; with the belief it adopts some.
+    assert any(i["base_label"] == "correct" for i in cells["none"]["items"])
+    assert cells["wrong"]["base_adoption"] == cells["wrong"]["tuned_adoption"]
+    assert cells["wrong"]["base_flip"] is not None

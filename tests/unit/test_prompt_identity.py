@@ -34,20 +34,29 @@ class FakePair:
         yield self.tuned
 
 
+@pytest.mark.parametrize("scoring", ["mc", "generate"])
 @pytest.mark.parametrize("suite", sorted(builtin_suites()))
-def test_base_and_tuned_prompts_are_identical(suite: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_base_and_tuned_prompts_are_identical(
+    suite: str, scoring: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls: list[tuple[object, list[str], list[list[str]]]] = []
 
     def record(module: object, tokenizer: object, prompts: Any, choices: Any, **_: Any) -> Any:
         calls.append((module, list(prompts), [list(c) for c in choices]))
         return [[engine.ChoiceScore(-1.0, 1)] * len(c) for c in choices]
 
+    def record_generate(module: object, tokenizer: object, prompts: Any, **_: Any) -> Any:
+        calls.append((module, list(prompts), []))
+        return ["I am not sure."] * len(prompts)
+
     monkeypatch.setattr(engine, "score_choices", record)
+    monkeypatch.setattr(engine, "generate", record_generate)
     settings = WarmthSettings(
         model="x",
         suites=(suite,),
         contexts=tuple(contexts.CATALOG),
         beliefs=tuple(contexts.BELIEFS),
+        scoring=scoring,
     )
     plan = gate.build_plan(settings)
     assert len(plan.cells) == len(contexts.CATALOG) * len(contexts.BELIEFS)
