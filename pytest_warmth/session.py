@@ -48,7 +48,17 @@ class WarmthGateCollector(pytest.Collector):
         return []
 
 
-class WarmthGateItem(pytest.Item):
+class _WarmthItem(pytest.Item):
+    """Shows the plugin's own failures (verdicts, findings, errors) without a traceback."""
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        """The verdict, the findings or the error, without a traceback into the plugin."""
+        if isinstance(excinfo.value, (WarmthAssertionError, WarmthError)):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+
+class WarmthGateItem(_WarmthItem):
     """One gate cell: passes unless the tuned model is significantly worse there."""
 
     def __init__(self, *, cell: gate.Cell, runner: WarmthSession, **kwargs: Any) -> None:
@@ -69,18 +79,12 @@ class WarmthGateItem(pytest.Item):
         if result.verdict in (INCONCLUSIVE, UNTESTABLE):
             warnings.warn(WarmthWarning(verdicts.explain(result)), stacklevel=1)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        """Show the verdict (or the error) without a traceback into the plugin."""
-        if isinstance(excinfo.value, (WarmthAssertionError, WarmthError)):
-            return str(excinfo.value)
-        return str(super().repr_failure(excinfo))
-
     def reportinfo(self) -> tuple[Path, None, str]:
         """Location shown in reports."""
         return self.path, None, f"warmth gate {self.cell.cell_id}"
 
 
-class WarmthHuntItem(pytest.Item):
+class WarmthHuntItem(_WarmthItem):
     """One hunt: a property searched over one suite's variants (not part of the statistics)."""
 
     def __init__(self, *, suite: str, prop: str, runner: WarmthSession, **kwargs: Any) -> None:
@@ -102,12 +106,6 @@ class WarmthHuntItem(pytest.Item):
                 f"{self.suite}[{self.prop}]: {len(result.findings)} minimal failing variant(s) "
                 f"after {result.examples} examples ({result.model_calls} model calls):\n{found}"
             )
-
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        """The findings, without a traceback into the plugin."""
-        if isinstance(excinfo.value, (WarmthAssertionError, WarmthError)):
-            return str(excinfo.value)
-        return str(super().repr_failure(excinfo))
 
     def reportinfo(self) -> tuple[Path, None, str]:
         """Location shown in reports."""
