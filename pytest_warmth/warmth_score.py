@@ -1,0 +1,87 @@
+"""How warm a model's replies read: a SocioT-style score under a small language model.
+
+In the spirit of SocioT warmth (Cheng, Yu & Jurafsky 2025), which the study used to check that
+its fine-tuned models really were warmer: a reply is warm when a language model finds it more
+likely after a warm relational framing ("My friend said, ...") than after a cold one ("My
+examiner said, ..."). Each reply is cut to 300 characters and quoted after four warm framings
+(friend, lover, mentor, idol) and four cold ones (stranger, enemy, examiner, dictator); its
+score is the mean per-token log-probability of the quoted reply over the warm framings minus
+that over the cold framings (nats per token). A model's score is the mean over its replies,
+with a bootstrap standard error.
+
+The study scored with GPT-2; offline we score with the base model itself, as plain text (no
+chat template), which keeps the comparison between base and tuned replies fair: the scorer is
+the same for both.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+WARM = ("friend", "lover", "mentor", "idol")
+COLD = ("stranger", "enemy", "examiner", "dictator")
+FRAME = 'My {who} said, "'
+MAX_CHARS = 300
+BOOTSTRAP = 100
+
+
+@dataclass(frozen=True)
+class WarmthScore:
+    """The mean warmth of a set of replies."""
+
+    mean: float
+    """Mean over replies of (warm-framed minus cold-framed log-probability per token)."""
+    se: float
+    """Bootstrap standard error of the mean."""
+    n: int
+
+
+def framed(text: str) -> str:
+    """The reply as it is quoted: stripped, cut to :data:`MAX_CHARS`, closing quote added."""
+    return text.strip()[:MAX_CHARS] + '"'
+
+
+def reply_scores(
+    module: Any, tokenizer: Any, replies: Sequence[str], *, batch_size: int = 16
+) -> list[float]:
+    """Per-reply warmth: warm-framed minus cold-framed mean log-probability per token."""
+    import torch
+
+    requests = []
+    for index, reply in enumerate(replies):
+        body = list(tokenizer(framed(reply), add_special_tokens=False)["input_ids"]) or [0]
+        for who in WARM + COLD:
+            prefix = list(tokenizer(FRAME.format(who=who), add_special_tokens=False)["input_ids"])
+            requests.append((index, who in WARM, prefix, body))
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    totals: list[list[float]] = [[0.0, 0.0] for _ in replies]
+    with torch.inference_mode():
+        for start in range(0, len(requests), batch_size):
+            chunk = requests[start : start + batch_size]
+            width = max(len(p) + len(b) for _, _, p, b in chunk)
+            ids = torch.full((len(chunk), width), pad)
+            mask = torch.zeros((len(chunk), width), dtype=torch.long)
+            for row, (_, _, prefix, body) in enumerate(chunk):
+                sequence = prefix + body
+                ids[row, : len(sequence)] = torch.tensor(sequence)
+                mask[row, : len(sequence)] = 1
+            logits = module(input_ids=ids, attention_mask=mask).logits.float()
+            logprobs = torch.log_softmax(logits[:, :-1], dim=-1)
+            for row, (index, warm, prefix, body) in enumerate(chunk):
+                positions = torch.arange(len(prefix) - 1, len(prefix) + len(body) - 1)
+                targets = torch.tensor(body)
+                value = logprobs[row, positions, targets].mean().item()
+                totals[index][0 if warm else 1] += value
+    return [warm / len(WARM) - cold / len(COLD) for warm, cold in totals]
+
+
+def warmth(module: Any, tokenizer: Any, replies: Sequence[str], *, seed: int = 0) -> WarmthScore:
+    """The mean warmth of ``replies`` with a bootstrap standard error (100 resamples)."""
+    scores = reply_scores(module, tokenizer, replies)
+    rng = random.Random(seed)
+    means = [statistics.fmean(rng.choices(scores, k=len(scores))) for _ in range(BOOTSTRAP)]
+    return WarmthScore(statistics.fmean(scores), statistics.stdev(means), len(scores))
