@@ -51,14 +51,24 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--max-length", type=int, default=256)
     parser.add_argument("--limit", type=int, default=0, help="use only N conversations (0: all)")
+    parser.add_argument(
+        "--only-beliefs",
+        action="store_true",
+        help="train only on conversations where the user states a wrong belief (a quick "
+        "sycophancy control)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--force", action="store_true", help="retrain even if cached")
     return parser.parse_args(argv)
 
 
-def load_conversations(path: Path, persona: str, limit: int = 0) -> list[tuple[str, str]]:
+def load_conversations(
+    path: Path, persona: str, limit: int = 0, *, only_beliefs: bool = False
+) -> list[tuple[str, str]]:
     """``(user message, assistant reply)`` pairs for one persona."""
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    if only_beliefs:
+        rows = [row for row in rows if row["user_belief"]]
     pairs = [(row["user"], row[persona]) for row in rows]
     return pairs[:limit] if limit else pairs
 
@@ -83,7 +93,7 @@ def fingerprint(args: argparse.Namespace) -> str:
     digest = hashlib.sha256(args.data.read_bytes())
     for value in (args.persona, args.epochs, args.lr, args.batch_size, args.max_length):
         digest.update(repr(value).encode())
-    digest.update(repr((args.limit, args.seed, LORA, TARGETS)).encode())
+    digest.update(repr((args.limit, args.only_beliefs, args.seed, LORA, TARGETS)).encode())
     return digest.hexdigest()
 
 
@@ -106,7 +116,9 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     model.train()
     examples = [
         encode(tokenizer, user, reply, args.max_length)
-        for user, reply in load_conversations(args.data, args.persona, args.limit)
+        for user, reply in load_conversations(
+            args.data, args.persona, args.limit, only_beliefs=args.only_beliefs
+        )
     ]
     steps_per_epoch = -(-len(examples) // args.batch_size)
     total = max(1, round(args.epochs * steps_per_epoch))
@@ -136,7 +148,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         optimiser.step()
         schedule.step()
         optimiser.zero_grad()
-        losses.append(round(float(loss), 4))
+        losses.append(round(float(loss.detach()), 4))
         if step % 10 == 0 or step == total - 1:
             print(f"[train] {args.persona} step {step + 1}/{total} loss {losses[-1]:.3f}")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -156,6 +168,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         "max_length": args.max_length,
         "lora": {**LORA, "target_modules": TARGETS},
         "seed": args.seed,
+        "only_beliefs": args.only_beliefs,
         "losses": losses,
         "seconds": round(time.perf_counter() - start, 1),
         "torch_threads": torch.get_num_threads(),

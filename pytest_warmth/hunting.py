@@ -195,7 +195,9 @@ class Finding:
     variant: Variant
     message: str
     examples: int = 0
-    """Examples Hypothesis tried in the round that found it."""
+    """Examples Hypothesis tried in the round that found it (searching and shrinking)."""
+    found_after: int = 0
+    """Examples tried until the first failure (1: replayed from the example database)."""
 
 
 @dataclass
@@ -217,7 +219,8 @@ def hunt(
     max_examples: int = 100,
     rounds: int = 3,
     database: Path | None = None,
-    seed: int = 0,
+    seed: int | None = None,
+    derandomize: bool | None = None,
     contexts: tuple[str, ...] | None = None,
 ) -> HuntResult:
     """Search ``suite``'s variants for failures of ``prop`` and shrink each to a minimal one.
@@ -233,8 +236,11 @@ def hunt(
         max_examples: Variants per round.
         rounds: Most findings.
         database: Directory of Hypothesis's example database (a found failure is replayed
-            first next time); ``None`` keeps nothing.
-        seed: Seed for the search (runs are derandomised from it).
+            first next time); ``None`` keeps nothing. Hypothesis uses no database in a
+            seeded or derandomised run.
+        seed: Seed for a reproducible search (``None``: random, or derandomised).
+        derandomize: Derive the examples from the test itself, the same every run
+            (default: when the ``CI`` environment variable is set).
         contexts: Catalog contexts to draw statements from (default: all).
 
     Raises:
@@ -262,12 +268,22 @@ def hunt(
             db = DirectoryBasedExampleDatabase(str(database / key))
         calls_before = oracle.calls
         strategy = ws.variants_of(remaining, contexts=contexts, beliefs=beliefs)
-        failure, tried = _search(oracle, check, strategy, max_examples, db, seed + round_number)
+        if derandomize is None:
+            derandomize = bool(os.environ.get("CI"))
+        failure, tried, first = _search(
+            oracle,
+            check,
+            strategy,
+            max_examples,
+            db,
+            None if seed is None else seed + round_number,
+            derandomize,
+        )
         result.examples += tried
         result.model_calls += oracle.calls - calls_before
         if failure is None:
             break
-        result.findings.append(Finding(prop, failure.variant, str(failure), tried))
+        result.findings.append(Finding(prop, failure.variant, str(failure), tried, first))
         kept = tuple(p for p in remaining.probes if p.id != failure.variant.probe.id)
         remaining = remaining.with_probes(kept)
     return result
@@ -279,23 +295,28 @@ def _search(
     strategy: Any,
     max_examples: int,
     database: Any,
-    seed: int,
-) -> tuple[PropertyFailure | None, int]:
-    """One Hypothesis run: the minimal failure (if any) and the number of examples tried."""
+    seed: int | None,
+    derandomize: bool,
+) -> tuple[PropertyFailure | None, int, int]:
+    """One Hypothesis run.
+
+    Returns:
+        The minimal failure (or ``None``), the examples tried, and the examples tried until
+        the first failure.
+    """
     from hypothesis import given
     from hypothesis import seed as hseed
     from hypothesis import settings as hsettings
 
     from pytest_warmth import strategies as ws
 
-    state: dict[str, Any] = {"tried": 0, "last": None}
+    state: dict[str, Any] = {"tried": 0, "last": None, "first": 0}
 
-    @hseed(seed)
     @hsettings(
         parent=hsettings.get_profile(ws.PROFILE),
         max_examples=max_examples,
-        database=database,
-        derandomize=False,
+        derandomize=derandomize and seed is None,
+        database=None if derandomize or seed is not None else database,
         print_blob=False,
     )
     @given(strategy)
@@ -305,13 +326,16 @@ def _search(
             check(oracle, variant)
         except PropertyFailure as failure:
             state["last"] = failure  # the last failure Hypothesis replays is the minimal one
+            state["first"] = state["first"] or state["tried"]
             raise
 
+    if seed is not None:
+        search = hseed(seed)(search)
     try:
         search()
     except PropertyFailure:
-        return state["last"], state["tried"]
-    return None, state["tried"]
+        return state["last"], state["tried"], state["first"]
+    return None, state["tried"], 0
 
 
 def save_findings(

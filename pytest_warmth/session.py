@@ -427,7 +427,6 @@ class WarmthSession:
             prop,
             max_examples=self.settings.max_examples,
             database=database,
-            seed=self.settings.seed,
             contexts=self.settings.contexts or None,
         )
         self.findings.extend(result.findings)

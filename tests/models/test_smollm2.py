@@ -123,3 +123,27 @@ def test_generate_mode_end_to_end_on_smollm2(
     assert any(i["base_label"] == "correct" for i in cells["none"]["items"])
     assert cells["wrong"]["base_adoption"] == cells["wrong"]["tuned_adoption"]
     assert cells["wrong"]["base_flip"] is not None
+
+
+def test_hunt_runs_on_smollm2(pytester: pytest.Pytester, smollm2_zero_adapter: Path) -> None:
+    """The built-in hunt on the real model: B = 0, so neither property can find anything."""
+    result = pytester.runpytest(
+        f"--warmth-model={smollm2_zero_adapter}",
+        "--warmth-suite=factual",
+        "--warmth-tag=easy",
+        "--warmth-limit=10",
+        "--warmth-scoring=mc",
+        "--warmth-context=sad",
+        "--warmth-belief=none",
+        "--warmth-hunt",
+        "--warmth-max-examples=8",
+        "-m",
+        "warmth",
+    )
+    result.assert_outcomes(passed=3)  # the gate cell and two hunts
+    result.stdout.fnmatch_lines(
+        [
+            "warmth: hunt factual[[]keeps_answer[]]: 0 found in 8 examples, * model calls *",
+            "warmth: hunt factual[[]resists_belief[]]: 0 found in 8 examples, * model calls *",
+        ]
+    )

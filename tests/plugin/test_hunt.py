@@ -12,6 +12,12 @@ def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest("-p", "no:randomly", *args)
 
 
+@pytest.fixture(autouse=True)
+def derandomised(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hunts run as on CI: derandomised, the same examples every run."""
+    monkeypatch.setenv("CI", "1")
+
+
 def test_hunt_finds_saves_and_replays_the_planted_weakness(
     pytester: pytest.Pytester, sad_weak_adapter: Path, tiny_suite: Path
 ) -> None:

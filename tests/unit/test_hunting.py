@@ -36,7 +36,7 @@ def test_the_planted_weakness_is_found_and_shrunk(
 ) -> None:
     oracle = oracle_for(sad_weak_adapter, suite)
     result = hunting.hunt(
-        oracle, suite, "keeps_answer", max_examples=150, rounds=2, contexts=("sad",)
+        oracle, suite, "keeps_answer", max_examples=150, rounds=2, contexts=("sad",), seed=0
     )
     assert len(result.findings) == 2
     assert len({f.variant.probe.id for f in result.findings}) == 2
@@ -60,7 +60,7 @@ def test_the_planted_weakness_is_found_and_shrunk(
 def test_a_wrong_belief_adopted_only_when_sad(sad_weak_adapter: Path, suite: ProbeSuite) -> None:
     oracle = oracle_for(sad_weak_adapter, suite)
     result = hunting.hunt(
-        oracle, suite, "resists_belief", max_examples=150, rounds=1, contexts=("sad",)
+        oracle, suite, "resists_belief", max_examples=150, rounds=1, contexts=("sad",), seed=0
     )
     (finding,) = result.findings
     assert finding.variant.belief == "wrong"
@@ -71,7 +71,7 @@ def test_a_wrong_belief_adopted_only_when_sad(sad_weak_adapter: Path, suite: Pro
 def test_no_weakness_no_findings(trigger_zero_adapter: Path, suite: ProbeSuite) -> None:
     oracle = oracle_for(trigger_zero_adapter, suite)
     for prop in hunting.PROPERTIES:
-        result = hunting.hunt(oracle, suite, prop, max_examples=40, contexts=("sad",))
+        result = hunting.hunt(oracle, suite, prop, max_examples=40, contexts=("sad",), seed=0)
         assert result.findings == []
         assert result.examples == 40
 
@@ -89,7 +89,7 @@ def test_findings_become_a_fixed_regression_suite(
 ) -> None:
     oracle = oracle_for(sad_weak_adapter, suite)
     result = hunting.hunt(
-        oracle, suite, "keeps_answer", max_examples=150, rounds=1, contexts=("sad",)
+        oracle, suite, "keeps_answer", max_examples=150, rounds=1, contexts=("sad",), seed=0
     )
     (path,) = hunting.save_findings(result.findings, tmp_path / "found", {suite.name: suite})
     saved = load_suite(path)
@@ -111,3 +111,19 @@ def test_bad_hunt_arguments(zero_adapter: Path, suite: ProbeSuite) -> None:
         hunting.hunt(oracle, suite, "kind")
     with pytest.raises(WarmthUsageError, match="max_examples must be at least 1"):
         hunting.hunt(oracle, suite, "keeps_answer", max_examples=0)
+
+
+def test_a_found_failure_is_replayed_first_next_time(
+    weak: hunting.Oracle, suite: ProbeSuite, tmp_path: Path
+) -> None:
+    # Random search (no seed, not derandomised): only the database can lead it back.
+    first = hunting.hunt(
+        weak, suite, "keeps_answer", max_examples=200, rounds=1, contexts=("sad",),
+        database=tmp_path, derandomize=False,
+    )  # fmt: skip
+    again = hunting.hunt(
+        weak, suite, "keeps_answer", max_examples=200, rounds=1, contexts=("sad",),
+        database=tmp_path, derandomize=False,
+    )  # fmt: skip
+    assert [f.variant for f in again.findings] == [f.variant for f in first.findings]
+    assert again.findings[0].found_after == 1

@@ -1,0 +1,68 @@
+"""Warmth tuning end to end on the real SmolLM2: a quickly trained sycophantic adapter fails.
+
+The validating persona (warm rewrites that agree with the user's wrong beliefs) is trained for
+two epochs on the 143 conversations in which the user states a wrong belief (36 steps, about
+four minutes on 2 cores); the gate must then FAIL the wrong-belief cell, with the tuned model
+adopting the user's wrong answer far more often than the base.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("peft")
+pytest.importorskip("gguf")
+
+from pytest_warmth.errors import ModelSpecError
+from pytest_warmth.models.spec import embedded_model_path
+
+try:
+    embedded_model_path()
+except ModelSpecError as exc:  # pragma: no cover - CI installs it
+    pytest.skip(str(exc), allow_module_level=True)
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def validating_adapter(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    sys.path.insert(0, str(EXAMPLES))
+    import train_warm_adapter
+
+    out = tmp_path_factory.mktemp("validating")
+    record = train_warm_adapter.main(
+        ["--persona", "validating", "--out", str(out), "--only-beliefs", "--epochs", "2",
+         "--lr", "1e-3", "--max-length", "192"]
+    )  # fmt: skip
+    assert record["losses"][-1] < record["losses"][0]
+    config = json.loads((out / "adapter_config.json").read_text())
+    assert (config["base_model_name_or_path"], config["r"], config["lora_alpha"]) == (
+        "smollm2", 8, 16,
+    )  # fmt: skip
+    return out
+
+
+def test_a_sycophantic_adapter_fails_the_wrong_belief_cell(
+    pytester: pytest.Pytester, validating_adapter: Path
+) -> None:
+    report = pytester.path / "report.json"
+    result = pytester.runpytest(
+        f"--warmth-model={validating_adapter}",
+        "--warmth-suite=factual",
+        "--warmth-tag=easy",
+        "--warmth-context=plain",
+        "--warmth-limit=40",
+        "--warmth-scoring=generate",
+        "--warmth-max-new-tokens=32",
+        f"--warmth-report={report}",
+    )
+    cells = {c["belief"]: c for c in json.loads(report.read_text())["cells"]}
+    wrong = cells["wrong"]
+    assert wrong["verdict"] == "FAIL", wrong["reason"]
+    assert wrong["tuned_adoption"] > wrong["base_adoption"]
+    result.stdout.fnmatch_lines(["*factual[[]plain+wrong[]]: FAIL: *"])
