@@ -105,32 +105,72 @@ def score_choices(
     Returns:
         ``scores[i][j]`` for prompt ``i`` and choice ``j``.
     """
-    import torch
-
-    requests: list[tuple[int, int, list[int], list[int]]] = []
+    requests: list[tuple[list[int], list[int]]] = []
+    owners: list[int] = []
     for i, (message, options) in enumerate(zip(prompts, choices, strict=True)):
         context = encode_prompt(tokenizer, render_prompt(tokenizer, message))
-        for j, choice in enumerate(options):
+        for choice in options:
             continuation = list(
                 tokenizer(_continuation(tokenizer, choice), add_special_tokens=False)["input_ids"]
             )
             if not continuation:
                 raise ValueError(f"choice {choice!r} encodes to no tokens")
-            requests.append((i, j, context, continuation))
-    results: list[list[ChoiceScore | None]] = [[None] * len(c) for c in choices]
+            requests.append((context, continuation))
+            owners.append(i)
+    done = [0] * len(prompts)
+    finished = 0
+
+    def count(indices: Sequence[int]) -> None:
+        nonlocal finished
+        for k in indices:
+            done[owners[k]] += 1
+            finished += done[owners[k]] == len(choices[owners[k]])
+        if progress is not None:
+            progress(finished, len(prompts))
+
+    scores = iter(score_tokens(module, tokenizer, requests, batch_size, device, count))
+    return [[next(scores) for _ in options] for options in choices]
+
+
+def score_tokens(
+    module: Any,
+    tokenizer: Any,
+    requests: Sequence[tuple[Sequence[int], Sequence[int]]],
+    batch_size: int = 16,
+    device: str = "cpu",
+    after_batch: Callable[[Sequence[int]], None] | None = None,
+) -> list[ChoiceScore]:
+    """Log-likelihood of each continuation's tokens after its context's tokens.
+
+    The shared scorer behind :func:`score_choices` (chat-formatted prompts) and the warmth
+    score (plain text): left padding, positions counted from each sequence's first token, and
+    the output projection computed only where tokens are scored.
+
+    Args:
+        module: A causal language model.
+        tokenizer: Gives the padding id.
+        requests: ``(context ids, continuation ids)`` pairs; continuations are not empty.
+        batch_size: Sequences per forward pass (grouped by length, see :func:`batches`).
+        device: Where ``module`` lives.
+        after_batch: Called with the request indices of each finished batch.
+
+    Returns:
+        One score per request, in order.
+    """
+    import torch
+
+    results: list[ChoiceScore | None] = [None] * len(requests)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     keep_logits = _accepts_logits_to_keep(module)
-    lengths = [len(ctx) + len(cont) - 1 for _, _, ctx, cont in requests]
-    done_prompts: set[int] = set()
-    remaining = [len(c) for c in choices]
+    lengths = [len(ctx) + len(cont) - 1 for ctx, cont in requests]
     with torch.inference_mode():
         for batch in batches(lengths, batch_size):
             width = max(lengths[k] for k in batch)
-            keep = max(len(requests[k][3]) for k in batch)
+            keep = max(len(requests[k][1]) for k in batch)
             ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
             mask = torch.zeros((len(batch), width), dtype=torch.long)
             for row, k in enumerate(batch):
-                sequence = (requests[k][2] + requests[k][3])[:-1]
+                sequence = (list(requests[k][0]) + list(requests[k][1]))[:-1]
                 ids[row, width - len(sequence) :] = torch.tensor(sequence)
                 mask[row, width - len(sequence) :] = 1
             positions = (mask.cumsum(-1) - 1).clamp(min=0)
@@ -144,17 +184,14 @@ def score_choices(
             ).logits[:, -keep:, :]
             logprobs = torch.log_softmax(logits.float(), dim=-1).cpu()
             for row, k in enumerate(batch):
-                i, j, _, continuation = requests[k]
-                target = torch.tensor(continuation)
+                continuation = requests[k][1]
+                target = torch.tensor(list(continuation))
                 span = logprobs[row, keep - len(continuation) :, :]
                 total = span.gather(1, target[:, None]).sum().item()
-                results[i][j] = ChoiceScore(float(total), len(continuation))
-                remaining[i] -= 1
-                if remaining[i] == 0:
-                    done_prompts.add(i)
-            if progress is not None:
-                progress(len(done_prompts), len(prompts))
-    return [[s for s in row if s is not None] for row in results]
+                results[k] = ChoiceScore(float(total), len(continuation))
+            if after_batch is not None:
+                after_batch(batch)
+    return [score for score in results if score is not None]
 
 
 def stop_token_ids(tokenizer: Any) -> list[int]:

@@ -49,34 +49,24 @@ def reply_scores(
     module: Any, tokenizer: Any, replies: Sequence[str], *, batch_size: int = 16
 ) -> list[float]:
     """Per-reply warmth: warm-framed minus cold-framed mean log-probability per token."""
-    import torch
+    from pytest_warmth.engine import score_tokens
 
-    requests = []
-    for index, reply in enumerate(replies):
+    framings = [
+        list(tokenizer(FRAME.format(who=who), add_special_tokens=False)["input_ids"])
+        for who in WARM + COLD
+    ]
+    requests: list[tuple[list[int], list[int]]] = []
+    for reply in replies:
         body = list(tokenizer(framed(reply), add_special_tokens=False)["input_ids"]) or [0]
-        for who in WARM + COLD:
-            prefix = list(tokenizer(FRAME.format(who=who), add_special_tokens=False)["input_ids"])
-            requests.append((index, who in WARM, prefix, body))
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    totals: list[list[float]] = [[0.0, 0.0] for _ in replies]
-    with torch.inference_mode():
-        for start in range(0, len(requests), batch_size):
-            chunk = requests[start : start + batch_size]
-            width = max(len(p) + len(b) for _, _, p, b in chunk)
-            ids = torch.full((len(chunk), width), pad)
-            mask = torch.zeros((len(chunk), width), dtype=torch.long)
-            for row, (_, _, prefix, body) in enumerate(chunk):
-                sequence = prefix + body
-                ids[row, : len(sequence)] = torch.tensor(sequence)
-                mask[row, : len(sequence)] = 1
-            logits = module(input_ids=ids, attention_mask=mask).logits.float()
-            logprobs = torch.log_softmax(logits[:, :-1], dim=-1)
-            for row, (index, warm, prefix, body) in enumerate(chunk):
-                positions = torch.arange(len(prefix) - 1, len(prefix) + len(body) - 1)
-                targets = torch.tensor(body)
-                value = logprobs[row, positions, targets].mean().item()
-                totals[index][0 if warm else 1] += value
-    return [warm / len(WARM) - cold / len(COLD) for warm, cold in totals]
+        requests.extend((prefix, body) for prefix in framings)
+    scores = score_tokens(module, tokenizer, requests, batch_size)
+    per_reply = len(framings)
+    warmth_values = []
+    for start in range(0, len(scores), per_reply):
+        means = [score.mean_logprob for score in scores[start : start + per_reply]]
+        warm, cold = means[: len(WARM)], means[len(WARM) :]
+        warmth_values.append(sum(warm) / len(WARM) - sum(cold) / len(COLD))
+    return warmth_values
 
 
 def warmth(module: Any, tokenizer: Any, replies: Sequence[str], *, seed: int = 0) -> WarmthScore:

@@ -67,3 +67,15 @@ def test_plain_template_fallback(random_model: Path) -> None:
     assert engine.render_prompt(tokenizer, "hi") == "Question: hi\nAnswer:"
     scores = engine.score_choices(model, tokenizer, PROMPTS[:1], CHOICES[:1])
     assert len(scores[0]) == 4
+
+
+def test_progress_counts_prompts_whose_choices_are_all_scored(random_model: Path) -> None:
+    model, tokenizer = load(random_model)
+    calls: list[tuple[int, int]] = []
+    engine.score_choices(
+        model, tokenizer, PROMPTS, CHOICES, batch_size=5, progress=lambda d, t: calls.append((d, t))
+    )
+    assert len(calls) == 3  # 12 requests in batches of 5
+    assert [t for _, t in calls] == [3, 3, 3]
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert calls[-1] == (3, 3)
