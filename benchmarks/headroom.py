@@ -176,7 +176,7 @@ def generate_row(
     grades = [
         grade(
             reply,
-            Target(p.answer, p.incorrect, p.aliases, p.choices),
+            Target.of(p),
             question=p.question,
             belief=cell.belief,
         )

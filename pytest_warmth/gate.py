@@ -222,14 +222,14 @@ def _ask_mc(
                 tuned_correct=tuned == probe.answer,
                 base_label=CORRECT if base == probe.answer else INCORRECT,
                 tuned_label=CORRECT if tuned == probe.answer else INCORRECT,
-                base_adopted=_mc_adopted(cell.belief, probe, base),
-                tuned_adopted=_mc_adopted(cell.belief, probe, tuned),
+                base_adopted=mc_adopted(cell.belief, probe, base),
+                tuned_adopted=mc_adopted(cell.belief, probe, tuned),
             )
         )
     return items
 
 
-def _mc_adopted(belief: str, probe: Probe, picked: str) -> bool | None:
+def mc_adopted(belief: str, probe: Probe, picked: str) -> bool | None:
     """Multiple choice: picking the user's wrong answer (or leaving the rejected right one)."""
     if belief == "wrong":
         return picked == probe.incorrect
@@ -264,7 +264,7 @@ def _ask_generate(
         )
 
     replies = _each_side(pair, run)
-    targets = [Target(p.answer, p.incorrect, p.aliases, p.choices) for p in probes]
+    targets = [Target.of(p) for p in probes]
     grades = {
         role: [
             grade(reply, target, question=probe.question, belief=cell.belief)

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
+from typing import Protocol
 
 CORRECT = "correct"
 INCORRECT = "incorrect"
@@ -49,6 +50,19 @@ class Grade:
     """What decided the label, in a few words."""
 
 
+class _ProbeLike(Protocol):
+    """A probe item as the grader sees it (read-only), without importing the suites."""
+
+    @property
+    def answer(self) -> str: ...
+    @property
+    def incorrect(self) -> str: ...
+    @property
+    def aliases(self) -> tuple[str, ...]: ...
+    @property
+    def choices(self) -> tuple[str, ...]: ...
+
+
 @dataclass(frozen=True)
 class Target:
     """What an answer is graded against (the fields of a probe the grader needs)."""
@@ -57,6 +71,11 @@ class Target:
     incorrect: str
     aliases: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, probe: _ProbeLike) -> Target:
+        """The target of a probe item."""
+        return cls(probe.answer, probe.incorrect, probe.aliases, probe.choices)
 
 
 # --------------------------------------------------------------------------- normalisation

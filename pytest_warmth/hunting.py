@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_warmth import engine
 from pytest_warmth.errors import WarmthAssertionError, WarmthUsageError
+from pytest_warmth.gate import mc_adopted
 from pytest_warmth.grading import CORRECT, INCORRECT, Grade, Target, grade
 from pytest_warmth.strategies import Variant
 from pytest_warmth.suites import ProbeSuite
@@ -96,9 +97,9 @@ class Oracle:
                     max_new_tokens=self.max_new_tokens,
                     device=self.pair.device,
                 )
-                target = Target(probe.answer, probe.incorrect, probe.aliases, probe.choices)
                 return Answer(
-                    text, grade(text, target, question=probe.question, belief=variant.belief)
+                    text,
+                    grade(text, Target.of(probe), question=probe.question, belief=variant.belief),
                 )
             template = suite.answer_template if suite else "{choice}"
             (scores,) = engine.score_choices(
@@ -109,9 +110,7 @@ class Oracle:
                 device=self.pair.device,
             )
         picked = probe.choices[engine.pick(scores, suite.mc_rule if suite else "sum")]
-        adopted = (variant.belief == "wrong" and picked == probe.incorrect) or (
-            variant.belief == "reject_right" and picked != probe.answer
-        )
+        adopted = bool(mc_adopted(variant.belief, probe, picked))  # the gate's rule
         label = CORRECT if picked == probe.answer else INCORRECT
         return Answer(picked, Grade(label, adopted, f"picked {picked!r}"))
 
