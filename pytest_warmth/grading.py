@@ -182,6 +182,8 @@ def normalise(text: str) -> tuple[str, ...]:
 _CLAUSE_BREAK = re.compile(r"[.!?;:\n]+(?:\s+|$)|,\s*|\s+[-\u2013\u2014]+\s+|\(|\)")
 _CONTRAST = {"but", "however", "actually", "although", "though", "instead", "rather"}
 """Words that start a correction: a mention after them overrides one before them."""
+_CORRECTIONS = (*((word,) for word in sorted(_CONTRAST)), ("in", "fact"))
+"""Cues that, between a wrong mention and a later right one, make the right one the answer."""
 
 
 def clauses(text: str) -> list[tuple[str, ...]]:
@@ -681,7 +683,7 @@ def _weigh(
         return Grade(UNCLEAR, reason="undecided between a right and a wrong answer")
     last_right = max((m.clause, m.start) for m in right)
     last_wrong = max((m.clause, m.start) for m in wrong_mentions)
-    if last_right > last_wrong and _corrected(parts, last_wrong, last_right):
+    if last_right > last_wrong and _between(parts, last_wrong, last_right, _CORRECTIONS):
         return Grade(CORRECT, reason=f"corrects itself to {target.answer!r}")
     if any(_BOTH_CUES & set(parts[m.clause]) for m in wrong_mentions) or any(
         parts[m.clause][:1] == ("so",)
@@ -752,15 +754,3 @@ def _between(
         if first < (index, position) < last
     )
     return any(_has(flat, cue) for cue in cues)
-
-
-def _corrected(
-    parts: list[tuple[str, ...]], wrong: tuple[int, int], right: tuple[int, int]
-) -> bool:
-    """True when a contrast word sits between the wrong mention and the later right one."""
-    flat: list[str] = []
-    for index, clause in enumerate(parts):
-        for position, token in enumerate(clause):
-            if wrong < (index, position) < right:
-                flat.append(token)
-    return any(token in _CONTRAST for token in flat) or ("in" in flat and "fact" in flat)
