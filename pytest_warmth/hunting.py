@@ -254,6 +254,8 @@ def hunt(
     if max_examples < 1:
         raise WarmthUsageError(f"max_examples must be at least 1, got {max_examples}")
     check, beliefs = PROPERTIES[prop]
+    if derandomize is None:
+        derandomize = bool(os.environ.get("CI"))
     result = HuntResult(suite.name, prop)
     remaining = suite
     for round_number in range(rounds):
@@ -267,8 +269,6 @@ def hunt(
             db = DirectoryBasedExampleDatabase(str(database / key))
         calls_before = oracle.calls
         strategy = ws.variants_of(remaining, contexts=contexts, beliefs=beliefs)
-        if derandomize is None:
-            derandomize = bool(os.environ.get("CI"))
         failure, tried, first = _search(
             oracle,
             check,
