@@ -76,9 +76,19 @@ def batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
     return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
 
 
-def _accepts_logits_to_keep(module: Any) -> bool:
+def _forward_parameters(module: Any) -> frozenset[str]:
+    """Keyword names the underlying model's ``forward`` takes (a PEFT wrapper passes them on)."""
     target = module.get_base_model() if hasattr(module, "get_base_model") else module
-    return "logits_to_keep" in inspect.signature(target.forward).parameters
+    return frozenset(inspect.signature(target.forward).parameters)
+
+
+def _accepts_logits_to_keep(module: Any) -> bool:
+    return "logits_to_keep" in _forward_parameters(module)
+
+
+def _cache_keyword(module: Any) -> str:
+    # transformers 5.x renamed ``past_key_values`` to ``cache``; older models keep the old name.
+    return "cache" if "cache" in _forward_parameters(module) else "past_key_values"
 
 
 def score_choices(
@@ -91,45 +101,117 @@ def score_choices(
     device: str = "cpu",
     progress: Progress | None = None,
 ) -> list[list[ChoiceScore]]:
-    """Log-likelihood of every choice after every prompt.
+    """Log-likelihood of every choice after every prompt, encoding each prompt once.
+
+    Each batch of prompts is encoded once (left-padded, keeping only the last position's
+    logits); every choice is then scored from that batch's cached keys and values, so the
+    prompt, usually most of the tokens, is not re-encoded per choice. Batches are a function
+    of the prompt lengths alone, so base and tuned see identical batches.
 
     Args:
         module: A causal language model (or a PEFT model in the wanted adapter state).
         tokenizer: The tokenizer shared by both sides.
         prompts: User messages (not yet chat-formatted).
         choices: For each prompt, the candidate replies.
-        batch_size: Sequences per forward pass.
+        batch_size: Prompts per forward pass.
         device: Where ``module`` lives.
         progress: Optional callback after each batch, counting prompts.
 
     Returns:
         ``scores[i][j]`` for prompt ``i`` and choice ``j``.
+
+    Raises:
+        ValueError: A choice encodes to no tokens.
     """
-    requests: list[tuple[list[int], list[int]]] = []
-    owners: list[int] = []
-    for i, (message, options) in enumerate(zip(prompts, choices, strict=True)):
-        context = encode_prompt(tokenizer, render_prompt(tokenizer, message))
+    import torch
+
+    contexts = [encode_prompt(tokenizer, render_prompt(tokenizer, m)) for m in prompts]
+    continuations: list[list[list[int]]] = []
+    for options in choices:
+        row = []
         for choice in options:
-            continuation = list(
-                tokenizer(_continuation(tokenizer, choice), add_special_tokens=False)["input_ids"]
-            )
-            if not continuation:
+            ids = tokenizer(_continuation(tokenizer, choice), add_special_tokens=False)
+            if not ids["input_ids"]:
                 raise ValueError(f"choice {choice!r} encodes to no tokens")
-            requests.append((context, continuation))
-            owners.append(i)
-    done = [0] * len(prompts)
-    finished = 0
+            row.append(list(ids["input_ids"]))
+        continuations.append(row)
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    results: list[list[ChoiceScore]] = [[] for _ in prompts]
+    done = 0
+    with torch.inference_mode():
+        for batch in batches([len(c) for c in contexts], batch_size):
+            scored = _score_shared_prefix(
+                module, [contexts[k] for k in batch], [continuations[k] for k in batch],
+                pad_id, device,
+            )  # fmt: skip
+            for k, row in zip(batch, scored, strict=True):
+                results[k] = row
+            done += len(batch)
+            if progress is not None:
+                progress(done, len(prompts))
+    return results
 
-    def count(indices: Sequence[int]) -> None:
-        nonlocal finished
-        for k in indices:
-            done[owners[k]] += 1
-            finished += done[owners[k]] == len(choices[owners[k]])
-        if progress is not None:
-            progress(finished, len(prompts))
 
-    scores = iter(score_tokens(module, tokenizer, requests, batch_size, device, count))
-    return [[next(scores) for _ in options] for options in choices]
+def _score_shared_prefix(
+    module: Any,
+    contexts: Sequence[Sequence[int]],
+    continuations: Sequence[Sequence[Sequence[int]]],
+    pad_id: int,
+    device: str,
+) -> list[list[ChoiceScore]]:
+    """One batch: encode the prompts once, then every choice from their key/value cache."""
+    import torch
+
+    width = max(len(c) for c in contexts)
+    ids = torch.full((len(contexts), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(contexts), width), dtype=torch.long)
+    for row, context in enumerate(contexts):
+        ids[row, width - len(context) :] = torch.tensor(list(context))
+        mask[row, width - len(context) :] = 1
+    keep: dict[str, Any] = {"logits_to_keep": 1} if _accepts_logits_to_keep(module) else {}
+    first = module(
+        input_ids=ids.to(device),
+        attention_mask=mask.to(device),
+        position_ids=(mask.cumsum(-1) - 1).clamp(min=0).to(device),
+        use_cache=True,
+        **keep,
+    )
+    first_logprobs = torch.log_softmax(first.logits[:, -1, :].float(), dim=-1).cpu()
+    owners = [b for b, options in enumerate(continuations) for _ in options]
+    flat = [list(choice) for options in continuations for choice in options]
+    totals = [first_logprobs[b, choice[0]].item() for b, choice in zip(owners, flat, strict=True)]
+    longest = max(len(choice) for choice in flat) - 1
+    if longest > 0:
+        # The rest of each choice: its tokens but the last, right-padded, after its prompt's
+        # cached keys/values (the cache rows repeated once per choice).
+        index = torch.tensor(owners, device=device)
+        cache_keyword = _cache_keyword(module)
+        cache = getattr(first, cache_keyword)
+        cache.batch_select_indices(index)
+        rest = torch.full((len(flat), longest), pad_id, dtype=torch.long)
+        rest_mask = torch.zeros((len(flat), longest), dtype=torch.long)
+        for row, choice in enumerate(flat):
+            rest[row, : len(choice) - 1] = torch.tensor(choice[:-1])
+            rest_mask[row, : len(choice) - 1] = 1
+        prompt_lengths = mask.sum(-1)[owners]
+        positions = prompt_lengths[:, None] + torch.arange(longest)[None, :]
+        logits = module(
+            input_ids=rest.to(device),
+            attention_mask=torch.cat([mask[owners], rest_mask], dim=1).to(device),
+            position_ids=positions.to(device),
+            use_cache=True,
+            **{cache_keyword: cache},
+        ).logits.float()
+        # log p(token) = logit - logsumexp: no full-vocabulary log-softmax copy.
+        targets = torch.zeros((len(flat), longest), dtype=torch.long)
+        for row, choice in enumerate(flat):
+            targets[row, : len(choice) - 1] = torch.tensor(choice[1:])
+        picked = logits.gather(2, targets.to(device)[:, :, None])[:, :, 0]
+        logprobs = (picked - torch.logsumexp(logits, dim=-1)).cpu() * rest_mask
+        for row in range(len(flat)):
+            totals[row] += logprobs[row].sum().item()
+    scores = iter(ChoiceScore(float(t), len(c)) for t, c in zip(totals, flat, strict=True))
+    return [[next(scores) for _ in options] for options in continuations]
 
 
 def score_tokens(

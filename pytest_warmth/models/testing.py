@@ -291,3 +291,24 @@ def build_lora_adapter(
     data["base_model_name_or_path"] = base_name if base_name is not None else str(base_dir)
     config_path.write_text(json.dumps(data, indent=2))
     return out
+
+
+def reference_choice_logprob(module: Any, tokenizer: Any, message: str, choice: str) -> float:
+    """Summed log-probability of ``choice`` after ``message``: one unpadded sequence, no cache.
+
+    The plain, obviously right computation that :func:`pytest_warmth.engine.score_choices`
+    (batched, padded, prefix-cached) must reproduce.
+    """
+    import torch
+
+    from pytest_warmth import engine
+
+    context = engine.encode_prompt(tokenizer, engine.render_prompt(tokenizer, message))
+    reply = choice if getattr(tokenizer, "chat_template", None) else f" {choice}"
+    continuation = list(tokenizer(reply, add_special_tokens=False)["input_ids"])
+    ids = torch.tensor([context + continuation], device=module.device)
+    with torch.inference_mode():
+        logprobs = torch.log_softmax(module(input_ids=ids).logits[0].float(), dim=-1)
+    return float(
+        sum(logprobs[len(context) - 1 + k, token].item() for k, token in enumerate(continuation))
+    )

@@ -147,3 +147,24 @@ def test_hunt_runs_on_smollm2(pytester: pytest.Pytester, smollm2_zero_adapter: P
             "warmth: hunt factual[[]resists_belief[]]: 0 found in 8 examples, * model calls *",
         ]
     )
+
+
+def test_prefix_cached_scores_match_one_sequence_reference_on_smollm2() -> None:
+    """The optimised scorer against the plain reference on the real model: 1e-4, same picks."""
+    from pytest_warmth import engine
+    from pytest_warmth.models.loading import load_pair
+    from pytest_warmth.models.testing import reference_choice_logprob
+    from pytest_warmth.suites import builtin_suites
+
+    pair = load_pair(resolve_pair("smollm2", None), device="cpu")
+    probes = [p for s in ("misconceptions", "medical") for p in builtin_suites()[s].probes[:3]]
+    prompts = [p.question for p in probes]
+    prompts[0] = "I'm feeling really down today. " + prompts[0]
+    options = [list(p.choices) for p in probes]
+    scores = engine.score_choices(pair.base.module, pair.tokenizer, prompts, options, batch_size=4)
+    for prompt, row, choices in zip(prompts, scores, options, strict=True):
+        expected = [
+            reference_choice_logprob(pair.base.module, pair.tokenizer, prompt, c) for c in choices
+        ]
+        assert [s.sum_logprob for s in row] == pytest.approx(expected, abs=1e-4)
+        assert engine.pick(row) == expected.index(max(expected))

@@ -11,6 +11,7 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
 from pytest_warmth import engine  # noqa: E402
+from pytest_warmth.models.testing import reference_choice_logprob as reference  # noqa: E402
 
 PROMPTS = ["what is the capital city", "i feel sad today what is the answer", "yes"]
 CHOICES = [["alpha", "beta gamma", "delta", "one two three"]] * 3
@@ -20,15 +21,6 @@ def load(path: Path) -> tuple[Any, Any]:
     model = transformers.AutoModelForCausalLM.from_pretrained(path).eval()
     tokenizer = transformers.AutoTokenizer.from_pretrained(path)
     return model, tokenizer
-
-
-def reference(model: Any, tokenizer: Any, message: str, choice: str) -> float:
-    context = engine.encode_prompt(tokenizer, engine.render_prompt(tokenizer, message))
-    continuation = tokenizer(choice, add_special_tokens=False)["input_ids"]
-    ids = torch.tensor([context + continuation])
-    with torch.no_grad():
-        logprobs = torch.log_softmax(model(ids).logits[0].float(), dim=-1)
-    return sum(logprobs[len(context) - 1 + k, token].item() for k, token in enumerate(continuation))
 
 
 @pytest.mark.parametrize("batch_size", [1, 3, 16])
@@ -73,9 +65,28 @@ def test_progress_counts_prompts_whose_choices_are_all_scored(random_model: Path
     model, tokenizer = load(random_model)
     calls: list[tuple[int, int]] = []
     engine.score_choices(
-        model, tokenizer, PROMPTS, CHOICES, batch_size=5, progress=lambda d, t: calls.append((d, t))
+        model, tokenizer, PROMPTS, CHOICES, batch_size=2, progress=lambda d, t: calls.append((d, t))
     )
-    assert len(calls) == 3  # 12 requests in batches of 5
-    assert [t for _, t in calls] == [3, 3, 3]
-    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
-    assert calls[-1] == (3, 3)
+    assert calls == [(2, 3), (3, 3)]  # 3 prompts (12 choices) in batches of 2 prompts
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["adapter-on", "adapter-off"])
+def test_adapter_scores_match_reference(
+    trigger_base: Path, sad_weak_adapter: Path, enabled: bool
+) -> None:
+    """The prefix cache goes through PEFT's wrapper, with the adapter on and off."""
+    from pytest_warmth.models.loading import load_pair
+    from pytest_warmth.models.spec import resolve_pair
+
+    pair = load_pair(resolve_pair(str(sad_weak_adapter), str(trigger_base)), device="cpu")
+    side = pair.tuned if enabled else pair.base
+    prompts = ["i feel sad what is the answer", "what is the answer"]
+    options = [["alpha", "beta", "alpha beta gamma"]] * 2
+    with side.activate():
+        scores = engine.score_choices(side.module, pair.tokenizer, prompts, options, batch_size=2)
+        expected = [
+            [reference(side.module, pair.tokenizer, p, c) for c in row]
+            for p, row in zip(prompts, options, strict=True)
+        ]
+    got = [[s.sum_logprob for s in row] for row in scores]
+    assert got == [pytest.approx(row, abs=1e-4) for row in expected]
