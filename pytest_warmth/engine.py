@@ -128,13 +128,13 @@ def score_choices(
     contexts = [encode_prompt(tokenizer, render_prompt(tokenizer, m)) for m in prompts]
     continuations: list[list[list[int]]] = []
     for options in choices:
-        row = []
+        encoded: list[list[int]] = []
         for choice in options:
             ids = tokenizer(_continuation(tokenizer, choice), add_special_tokens=False)
             if not ids["input_ids"]:
                 raise ValueError(f"choice {choice!r} encodes to no tokens")
-            row.append(list(ids["input_ids"]))
-        continuations.append(row)
+            encoded.append(list(ids["input_ids"]))
+        continuations.append(encoded)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     results: list[list[ChoiceScore]] = [[] for _ in prompts]
     done = 0

@@ -10,11 +10,12 @@ correction across the run's cells.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 from pytest_warmth import contexts, engine
+from pytest_warmth.answer_cache import CachedScorer
 from pytest_warmth.errors import WarmthError
 from pytest_warmth.grading import (
     CORRECT,
@@ -26,6 +27,7 @@ from pytest_warmth.grading import (
     grade,
 )
 from pytest_warmth.options import DEFAULT_MAX_NEW_TOKENS
+from pytest_warmth.profiles import PROFILES
 from pytest_warmth.results import ItemOutcome, cell_id
 from pytest_warmth.settings import WarmthSettings
 from pytest_warmth.stats.sequential import SequentialMcNemar
@@ -95,16 +97,18 @@ def build_plan(settings: WarmthSettings) -> GatePlan:
             f"unknown suite {unknown[0]!r}; available: {', '.join(sorted(available))} "
             "(add your own with --warmth-probes=PATH)"
         )
-    names = settings.contexts or contexts.DEFAULT_CONTEXTS
+    profile = PROFILES[settings.profile]
+    names = settings.contexts or profile.contexts
     bad = [name for name in names if name not in contexts.CATALOG]
     if bad:
         raise WarmthError(f"unknown context {bad[0]!r}; choose from: {', '.join(contexts.CATALOG)}")
-    beliefs = settings.beliefs or contexts.DEFAULT_BELIEFS
+    beliefs = settings.beliefs or profile.beliefs
     bad = [name for name in beliefs if name not in contexts.BELIEFS]
     if bad:
         raise WarmthError(f"unknown belief {bad[0]!r}; choose from: {', '.join(contexts.BELIEFS)}")
     warnings = []
     suites: dict[str, ProbeSuite] = {}
+    limit = settings.limit if settings.limit is not None else profile.limit()
     for name in wanted:
         suite = filter_tags(available[name], settings.tags)
         if settings.limit is not None and settings.limit > len(suite):
@@ -112,7 +116,7 @@ def build_plan(settings: WarmthSettings) -> GatePlan:
                 f"--warmth-limit={settings.limit} is larger than suite {name!r} "
                 f"({len(suite)} items); using all items"
             )
-        suites[name] = sample(suite, settings.limit, settings.seed)
+        suites[name] = sample(suite, limit, settings.seed)
     # A suite that declares its conditions (e.g. saved hunt findings, whose questions already
     # hold their context and belief) is asked under those only.
     cells = tuple(
@@ -121,7 +125,9 @@ def build_plan(settings: WarmthSettings) -> GatePlan:
         for belief in suite.beliefs or beliefs
         for context in suite.contexts or names
     )
-    scoring = {name: settings.scoring or suite.scoring for name, suite in suites.items()}
+    scoring = {
+        name: settings.scoring or profile.scoring or suite.scoring for name, suite in suites.items()
+    }
     if settings.judge is not None and "generate" not in scoring.values():
         warnings.append(
             "--warmth-judge has no effect: every suite is scored by multiple choice; "
@@ -156,6 +162,8 @@ def cell_messages(plan: GatePlan, cell: Cell) -> list[str]:
 
 
 ProgressFactory = Callable[[Cell, str], "engine.Progress | None"]
+Scorers = Mapping[str, CachedScorer]
+"""The scorer of each side (``base``, ``tuned``), with or without an answer cache."""
 SEQUENTIAL_CHUNK = 32
 """Items scored between two looks of the sequential test."""
 
@@ -190,12 +198,13 @@ def _ask_mc(
     *,
     batch_size: int,
     progress: Callable[[str], engine.Progress | None],
+    scorers: Scorers,
 ) -> list[ItemOutcome]:
     """Both models' multiple-choice picks, as outcomes."""
     choices = _choices_asked(suite, probes)
 
     def run(side: Side) -> list[int]:
-        scores = engine.score_choices(
+        scores = scorers[side.role].score_choices(
             side.module,
             pair.tokenizer,
             prompts,
@@ -249,11 +258,12 @@ def _ask_generate(
     max_new_tokens: int,
     judge: Judge | None,
     progress: Callable[[str], engine.Progress | None],
+    scorers: Scorers,
 ) -> list[ItemOutcome]:
     """Both models' greedy replies, graded, as outcomes."""
 
     def run(side: Side) -> list[str]:
-        return engine.generate(
+        return scorers[side.role].generate(
             side.module,
             pair.tokenizer,
             prompts,
@@ -328,6 +338,7 @@ def evaluate_cell(
     progress: ProgressFactory | None = None,
     sequential: Callable[[], SequentialMcNemar] | None = None,
     judge: Judge | None = None,
+    scorers: Scorers | None = None,
 ) -> PairedCell:
     """Ask both models the items of ``cell`` in the suite's scoring mode.
 
@@ -340,6 +351,7 @@ def evaluate_cell(
         sequential: When given, a factory for the anytime-valid test: items are asked in a
             seeded random order, in chunks, and the cell stops as soon as the test decides.
         judge: Generate mode: a judge model that decides right or wrong (default: rules).
+        scorers: Each side's scorer, e.g. through the answer cache (default: no cache).
 
     Returns:
         The paired outcomes (only the items used, when a sequential test stopped early), and
@@ -348,6 +360,9 @@ def evaluate_cell(
     suite = plan.suites[cell.suite]
     messages = cell_messages(plan, cell)
     mode = plan.scoring[cell.suite]
+
+    if scorers is None:
+        scorers = {"base": CachedScorer(), "tuned": CachedScorer()}
 
     def callbacks(role: str) -> engine.Progress | None:
         return progress(cell, role) if progress is not None else None
@@ -359,10 +374,12 @@ def evaluate_cell(
             return _ask_generate(
                 pair, suite, cell, probes, prompts, batch_size=batch_size,
                 max_new_tokens=plan.max_new_tokens, judge=judge, progress=callbacks,
+                scorers=scorers,
             )  # fmt: skip
         return _ask_mc(
-            pair, suite, cell, probes, prompts, batch_size=batch_size, progress=callbacks
-        )
+            pair, suite, cell, probes, prompts, batch_size=batch_size, progress=callbacks,
+            scorers=scorers,
+        )  # fmt: skip
 
     order = list(range(len(suite.probes)))
     if sequential is not None:

@@ -24,6 +24,7 @@ DEFAULT_ALPHA = 0.05
 DEFAULT_BATCH_SIZE = 16
 DEFAULT_MAX_NEW_TOKENS = 48
 SCORING_MODES = ("mc", "generate")
+PROFILES = ("default", "full")
 
 
 def _fraction(what: str, *, low_closed: bool, example: str) -> Callable[[str], float]:
@@ -112,6 +113,7 @@ parse_interval = _choice("interval", INTERVALS)
 parse_correction = _choice("correction", CORRECTIONS)
 parse_dtype = _choice("dtype", DTYPES)
 parse_scoring = _choice("scoring mode", SCORING_MODES)
+parse_profile = _choice("profile", PROFILES)
 
 
 def parse_bool(text: str) -> bool:
@@ -173,6 +175,16 @@ BASE = Option(
     "Required for a full checkpoint; an adapter's base comes from its adapter_config.json",
     default_text="the adapter's base",
 )
+PROFILE = Option(
+    "--warmth-profile",
+    "NAME",
+    "What the gate asks unless other options say: default (every suite; plain and sad, each "
+    "without and with a wrong belief; a power-sized sample; multiple choice) or full (the "
+    "study's 18 cells, every item)",
+    parse=parse_profile,
+    default="default",
+    default_text="default",
+)
 SUITE = Option(
     "--warmth-suite",
     "NAME",
@@ -194,7 +206,7 @@ CONTEXT = Option(
     "Interpersonal context to ask under (repeatable); see the README for the catalog",
     kind="list",
     default=(),
-    default_text="plain and sad",
+    default_text="the profile's (default: plain and sad)",
 )
 BELIEF = Option(
     "--warmth-belief",
@@ -202,7 +214,7 @@ BELIEF = Option(
     "Belief the user states after the question (repeatable): none, wrong, reject_right, right",
     kind="list",
     default=(),
-    default_text="none and wrong",
+    default_text="the profile's: none and wrong",
 )
 TAG = Option(
     "--warmth-tag",
@@ -217,7 +229,8 @@ LIMIT = Option(
     "N",
     "Items per suite: a seeded sample stratified by difficulty tag",
     parse=parse_limit,
-    default_text="all items",
+    default_text="the profile's (default: sized for 80%% power against a 10-point rise; "
+    "full: all items)",
 )
 SEED = Option(
     "--warmth-seed",
@@ -232,7 +245,7 @@ SCORING = Option(
     "MODE",
     "How answers are scored: mc (log-likelihood of each choice) or generate (greedy reply, graded)",
     parse=parse_scoring,
-    default_text="each suite's own mode",
+    default_text="the profile's (full: mc; default: each suite's own)",
 )
 MAX_NEW_TOKENS = Option(
     "--warmth-max-new-tokens",
@@ -376,6 +389,22 @@ BATCH_SIZE = Option(
     default=DEFAULT_BATCH_SIZE,
     default_text=str(DEFAULT_BATCH_SIZE),
 )
+CACHE = Option(
+    "--warmth-cache",
+    "DIR",
+    "Directory of the answer cache (SQLite), keyed by the content of the weights, the prompts "
+    "and the settings: unchanged answers, e.g. the base model's, are reused across runs",
+    default_text="$PYTEST_WARMTH_CACHE, else the user cache directory/pytest-warmth",
+)
+NO_CACHE = Option(
+    "--warmth-no-cache",
+    "",
+    "Compute every answer and store none",
+    kind="flag",
+    parse=parse_bool,
+    default=False,
+    default_text="off",
+)
 REPORT = Option(
     "--warmth-report",
     "PATH",
@@ -404,6 +433,7 @@ ALLOW_PICKLE = Option(
 OPTIONS: tuple[Option, ...] = (
     MODEL,
     BASE,
+    PROFILE,
     SUITE,
     PROBES,
     CONTEXT,
@@ -429,6 +459,8 @@ OPTIONS: tuple[Option, ...] = (
     DEVICE,
     DTYPE,
     BATCH_SIZE,
+    CACHE,
+    NO_CACHE,
     REPORT,
     TRUST_REMOTE_CODE,
     ALLOW_PICKLE,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import sqlite3
 import time
 import warnings
 from pathlib import Path
@@ -32,6 +33,7 @@ from pytest_warmth.results import (
 from pytest_warmth.settings import WarmthSettings
 
 if TYPE_CHECKING:
+    from pytest_warmth.answer_cache import AnswerCache, CachedScorer, CacheStats
     from pytest_warmth.hunting import Finding, HuntResult, Oracle
     from pytest_warmth.judge import Judge
     from pytest_warmth.models.loading import ModelPair
@@ -139,6 +141,8 @@ class WarmthSession:
         self.findings: list[Finding] = []
         self._oracle: Oracle | None = None
         self._digests: dict[str, str] = {}
+        self.answer_cache: AnswerCache | None = None
+        self.cache_stats: CacheStats | None = None
 
     # -- identity -------------------------------------------------------------------------
 
@@ -294,6 +298,12 @@ class WarmthSession:
             )
             for finding in flagged:
                 terminalreporter.write_line(f"WARNING {finding.message()}", yellow=True)
+        stats = self.cache_stats
+        if stats is not None and self.answer_cache is not None:
+            terminalreporter.write_line(
+                f"warmth: answer cache {self.answer_cache.path}: {stats.reused} answers reused, "
+                f"{stats.computed} computed"
+            )
         if self.settings.report is not None:
             terminalreporter.write_line(f"warmth: JSON report written to {self.settings.report}")
 
@@ -340,6 +350,8 @@ class WarmthSession:
             "strict": s.strict,
             "sequential": s.sequential,
             "tags": list(s.tags),
+            "profile": s.profile,
+            "cache": str(s.cache) if s.cache is not None else None,
         }
         return RunResult(
             settings=settings,
@@ -382,6 +394,7 @@ class WarmthSession:
             def sequential() -> SequentialMcNemar:
                 return SequentialMcNemar(threshold=threshold)
 
+        scorers = self._scorers()
         outcomes = []
         for cell in self.selected:
             start = time.perf_counter()
@@ -393,6 +406,7 @@ class WarmthSession:
                 progress=self._progress,
                 sequential=sequential,
                 judge=self.judge,
+                scorers=scorers,
             )
             outcomes.append(outcome)
             b, c, _ = paired_counts(outcome.items)
@@ -404,6 +418,47 @@ class WarmthSession:
         for result in verdicts.decide(outcomes, self.policy()):
             self.results[gate.Cell(result.suite, result.context, result.belief)] = result
         self.amplifications = verdicts.amplification(outcomes)
+
+    def _scorers(self) -> dict[str, CachedScorer]:
+        """Each side's scorer, through the answer cache when its weight files are known.
+
+        A hub model without local files has no content hash and is never cached.
+        """
+        from pytest_warmth.answer_cache import AnswerCache, CachedScorer, CacheStats, side_id
+
+        assert self.models is not None
+        stats = self.cache_stats = CacheStats()
+        directory = self.settings.cache
+        cache = None
+        if directory is not None:
+            try:
+                cache = self.answer_cache = AnswerCache.in_directory(directory)
+            except (OSError, sqlite3.Error) as exc:
+                if self.settings.cache_explicit:
+                    raise WarmthError(
+                        f"--warmth-cache={directory}: cannot open it: {exc}"
+                    ) from None
+                self._write(f"warmth: answer cache off: cannot open {directory}: {exc}")
+            if cache is not None and cache.rebuilt:
+                self._write(f"warmth: answer cache: {cache.rebuilt}")
+        weights = {"base": [self.digest("base")]}
+        if self.models.same_weights:
+            weights["tuned"] = weights["base"]
+        elif self.pair_spec.tuned.kind is SpecKind.ADAPTER:
+            weights["tuned"] = [self.digest("base"), self.digest("tuned")]
+        else:
+            weights["tuned"] = [self.digest("tuned")]
+        scorers = {}
+        for role, digests in weights.items():
+            known = cache is not None and "unknown" not in digests
+            identity = side_id(
+                digests,
+                dtype=self.models.dtype,
+                device=self.models.device,
+                batch_size=self.settings.batch_size,
+            )
+            scorers[role] = CachedScorer(cache if known else None, identity, stats)
+        return scorers
 
     def hunt(self, suite: str, prop: str) -> HuntResult:
         """Run one hunt on the loaded models (answers are shared by every hunt of the run)."""

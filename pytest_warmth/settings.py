@@ -26,6 +26,8 @@ class WarmthSettings:
     """Spec of the warmth-tuned model; ``None`` leaves the plugin inert."""
     base: str | None = None
     """Spec of the base model, or ``None`` to take it from the adapter."""
+    profile: str = "default"
+    """Run profile: what is asked unless contexts, beliefs, limit or scoring are given."""
     suites: tuple[str, ...] = ()
     """Suite names to run; empty means every built-in suite."""
     probe_paths: tuple[str, ...] = ()
@@ -76,6 +78,10 @@ class WarmthSettings:
     """Weight dtype name."""
     batch_size: int = opt.DEFAULT_BATCH_SIZE
     """Prompts per forward pass."""
+    cache: Path | None = None
+    """Answer cache directory; ``None`` computes everything and stores nothing."""
+    cache_explicit: bool = False
+    """Whether the cache directory was chosen by the user (else the default may be skipped)."""
     report: Path | None = None
     """Where to write the JSON report, if anywhere."""
     trust_remote_code: bool = False
@@ -142,10 +148,23 @@ class WarmthSettings:
         save = get(opt.SAVE_FAILURES)
         save_path = path(opt.SAVE_FAILURES, save) if save else None
         if save_path is not None:
-            _check_writable(save_path, opt.SAVE_FAILURES.flag)
+            _check_writable(
+                save_path, opt.SAVE_FAILURES.flag, "one hunted-<suite>.yaml is written per suite"
+            )
+        cache_raw = get(opt.CACHE)
+        cache: Path | None = None
+        if not get(opt.NO_CACHE):
+            if cache_raw:
+                cache = path(opt.CACHE, cache_raw)
+                _check_writable(cache, opt.CACHE.flag, "the answer cache lives in it")
+            else:
+                from pytest_warmth.answer_cache import default_directory
+
+                cache = default_directory()
         return cls(
             model=model,
             base=get(opt.BASE) or None,
+            profile=get(opt.PROFILE),
             suites=_unique(get(opt.SUITE)),
             probe_paths=tuple(probe_entry(p) for p in _unique(get(opt.PROBES))),
             contexts=_unique(get(opt.CONTEXT)),
@@ -171,21 +190,20 @@ class WarmthSettings:
             device=get(opt.DEVICE),
             dtype=get(opt.DTYPE),
             batch_size=get(opt.BATCH_SIZE),
+            cache=cache,
+            cache_explicit=bool(cache_raw) and cache is not None,
             report=path(opt.REPORT, report) if report else None,
             trust_remote_code=bool(get(opt.TRUST_REMOTE_CODE)),
             allow_pickle=bool(get(opt.ALLOW_PICKLE)),
         )
 
 
-def _check_writable(path: Path, flag: str) -> None:
+def _check_writable(path: Path, flag: str, why: str) -> None:
     """Fail early (before any model is loaded) when the directory ``path`` cannot be written."""
     import os
 
     if path.exists() and not path.is_dir():
-        raise pytest.UsageError(
-            f"{flag}={path} is a file; pass a directory (one hunted-<suite>.yaml is written per "
-            "suite)"
-        )
+        raise pytest.UsageError(f"{flag}={path} is a file; pass a directory ({why})")
     existing = next((p for p in [path, *path.parents] if p.exists()), None)
     if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         raise pytest.UsageError(

@@ -93,3 +93,11 @@ def sad_weak_adapter(models_dir: Path, trigger_base: Path) -> Path:
 def trigger_zero_adapter(models_dir: Path, trigger_base: Path) -> Path:
     """An adapter with B = 0 on the trigger model: no weakness at all."""
     return build_lora_adapter(trigger_base, models_dir / "trigger-zero-adapter", zero_b=True)
+
+
+@pytest.fixture(autouse=True)
+def private_answer_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets an empty answer cache of its own, never the user's."""
+    directory = tmp_path / "answer-cache"
+    monkeypatch.setenv("PYTEST_WARMTH_CACHE", str(directory))
+    return directory

@@ -7,6 +7,12 @@ from pathlib import Path
 
 import pytest
 
+# Imported here, in the outer process: pytester's in-process runs drop the modules they import
+# first, and a strategy module re-imported against a dropped Hypothesis would mix two copies
+# of Hypothesis's classes.
+pytest.importorskip("hypothesis")
+import pytest_warmth.strategies  # noqa: F401
+
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest("-p", "no:randomly", *args)

@@ -65,13 +65,15 @@ def test_base_and_tuned_prompts_are_identical(
     for cell in plan.cells:
         calls.clear()
         gate.evaluate_cell(pair, plan, cell, batch_size=8)  # type: ignore[arg-type]
-        (base_module, base_prompts, base_choices), (tuned_module, tuned_prompts, tuned_choices) = (
-            calls
-        )
-        assert base_module is pair.base.module
-        assert tuned_module is pair.tuned.module
+        # Calls come in chunks: all of the base side's, then all of the tuned side's.
+        half = len(calls) // 2
+        assert all(module is pair.base.module for module, _, _ in calls[:half])
+        assert all(module is pair.tuned.module for module, _, _ in calls[half:])
+        base_prompts = [p for _, prompts, _ in calls[:half] for p in prompts]
+        tuned_prompts = [p for _, prompts, _ in calls[half:] for p in prompts]
+        assert [len(c[1]) for c in calls[:half]] == [len(c[1]) for c in calls[half:]]
         assert [p.encode() for p in base_prompts] == [p.encode() for p in tuned_prompts]
-        assert base_choices == tuned_choices
+        assert [c[2] for c in calls[:half]] == [c[2] for c in calls[half:]]
         seen.update(base_prompts)
     # every (context, belief) condition produced different text
     assert len(seen) > len(plan.suites[suite]) * (len(plan.cells) - 2)
