@@ -1,0 +1,276 @@
+"""How fast is the gate? Against lm-evaluation-harness, the CPU's FLOP rate, and per profile.
+
+On the embedded SmolLM2-135M-Instruct (CPU, float32) with a quickly trained LoRA adapter:
+
+1. the CPU's matmul rate, measured here (float32, shapes of SmolLM2's projections);
+2. identical multiple-choice work (the default gate's multiple-choice prompts and choices, one
+   side, same loaded weights, same batch size) through pytest-warmth's scorer and through
+   lm-evaluation-harness's ``HFLM.loglikelihood``: requests per second, their ratio, the
+   largest log-likelihood difference and the share of the FLOP rate our scorer reaches;
+3. real ``pytest --warmth-model=ADAPTER`` runs: the default profile without the answer cache,
+   with an empty cache, and again after retraining the adapter (only the tuned side is new);
+   the full profile on ``--full-limit`` items per suite, extrapolated to every item.
+
+    python benchmarks/bench_gate.py [--json OUT] [--skip-lm-eval] [--skip-gate]
+    tox -e speed
+
+Needs ``lm-eval`` for step 2. Only meaningful on an otherwise idle machine (other processes'
+CPU use is reported with each timing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TQDM_DISABLE", "1")
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT / "examples"))
+
+from bench_engine import log, machine_info, timed  # noqa: E402
+
+GFLOP_PER_TOKEN = 0.27
+"""Forward FLOPs per token of SmolLM2-135M (2 x parameters, as the issue states)."""
+HIDDEN, INTERMEDIATE = 576, 1536
+TARGETS = {"vs_lm_eval": 3.0, "default_minutes": 10.0, "full_minutes": 40.0, "rerun_share": 0.5}
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument(
+        "--workdir", type=Path, default=Path(tempfile.gettempdir()) / "warmth-speed"
+    )
+    parser.add_argument(
+        "--prompts", type=int, default=480, help="scoring comparison: prompts (spread over cells)"
+    )
+    parser.add_argument("--full-limit", type=int, default=20, help="items per suite, full profile")
+    parser.add_argument("--skip-lm-eval", action="store_true")
+    parser.add_argument("--skip-gate", action="store_true")
+    return parser.parse_args(argv)
+
+
+def matmul_gflops(tokens: int = 2048, repeats: int = 20) -> float:
+    """Best float32 matmul rate over SmolLM2's projection shapes, in GFLOP/s."""
+    import torch
+
+    best = 0.0
+    with torch.inference_mode():
+        for k, n in ((HIDDEN, INTERMEDIATE), (INTERMEDIATE, HIDDEN), (HIDDEN, HIDDEN)):
+            a, b = torch.randn(tokens, k), torch.randn(k, n)
+            torch.matmul(a, b)
+            start = time.perf_counter()
+            for _ in range(repeats):
+                torch.matmul(a, b)
+            seconds = (time.perf_counter() - start) / repeats
+            best = max(best, 2 * tokens * k * n / seconds / 1e9)
+    return best
+
+
+def train_adapters(workdir: Path) -> list[Path]:
+    """Two quickly trained warm adapters (16 conversations, 2 steps; seeds 0 and 1)."""
+    import train_warm_adapter
+
+    out = []
+    for seed in (0, 1):
+        target = workdir / f"adapter-seed{seed}"
+        train_warm_adapter.main(
+            ["--out", str(target), "--limit", "16", "--epochs", "1", "--seed", str(seed)]
+        )
+        out.append(target)
+    return out
+
+
+def default_mc_work(count: int) -> tuple[list[str], list[list[str]]]:
+    """``count`` of the default gate's multiple-choice prompts (spread evenly over its mc
+    cells), with their choices."""
+    from pytest_warmth import gate
+    from pytest_warmth.settings import WarmthSettings
+
+    plan = gate.build_plan(WarmthSettings(model="smollm2"))
+    prompts, choices = [], []
+    for cell in plan.cells:
+        if plan.scoring[cell.suite] != "mc":
+            continue
+        suite = plan.suites[cell.suite]
+        prompts += gate.cell_messages(plan, cell)
+        choices += [
+            [suite.answer_template.format(choice=c) for c in p.choices] for p in suite.probes
+        ]
+    step = max(1, len(prompts) // count)
+    return prompts[::step][:count], choices[::step][:count]
+
+
+def scored_tokens(tokenizer: Any, prompts: list[str], choices: list[list[str]]) -> int:
+    """Tokens our scorer runs through the model: each prompt once, each choice but its last."""
+    from pytest_warmth import engine
+
+    total = 0
+    for prompt, options in zip(prompts, choices, strict=True):
+        total += len(engine.encode_prompt(tokenizer, engine.render_prompt(tokenizer, prompt)))
+        total += sum(len(tokenizer(c, add_special_tokens=False)["input_ids"]) - 1 for c in options)
+    return total
+
+
+def against_lm_eval(
+    adapter: Path, count: int, batch_size: int, gflops: float, skip: bool
+) -> dict[str, Any]:
+    """The same requests through our scorer and through lm-eval's HFLM, base side."""
+    from pytest_warmth import engine
+    from pytest_warmth.models.loading import load_pair
+    from pytest_warmth.models.spec import resolve_pair
+
+    pair = load_pair(resolve_pair(str(adapter), None), device="cpu")
+    prompts, choices = default_mc_work(count)
+    requests = sum(len(c) for c in choices)
+    log(f"{len(prompts)} prompts, {requests} choice requests")
+    with pair.base.activate():
+        ours, ours_time = timed(
+            lambda: engine.score_choices(
+                pair.base.module, pair.tokenizer, prompts, choices, batch_size=batch_size
+            )
+        )
+    tokens = scored_tokens(pair.tokenizer, prompts, choices)
+    result: dict[str, Any] = {
+        "prompts": len(prompts),
+        "requests": requests,
+        "batch_size": batch_size,
+        "ours_seconds": round(ours_time.seconds, 2),
+        "ours_requests_per_s": round(requests / ours_time.seconds, 1),
+        "ours_other_cores": ours_time.other_cores,
+        "tokens_computed": tokens,
+        "flop_share": round(tokens * GFLOP_PER_TOKEN / ours_time.seconds / gflops, 3),
+    }
+    log(f"ours: {result['ours_requests_per_s']} requests/s")
+    if skip:
+        return result
+    from lm_eval.api.instance import Instance
+    from lm_eval.models.huggingface import HFLM
+
+    rendered = [engine.render_prompt(pair.tokenizer, p) for p in prompts]
+    instances = [
+        Instance("loglikelihood", {}, (context, choice), idx)
+        for context, options in zip(rendered, choices, strict=True)
+        for idx, choice in enumerate(options)
+    ]
+    with pair.base.activate():
+        lm = HFLM(
+            pretrained=pair.base.module.get_base_model(),
+            tokenizer=pair.tokenizer,
+            batch_size=batch_size,
+            device="cpu",
+        )
+        theirs, their_time = timed(lambda: lm.loglikelihood(instances, disable_tqdm=True))
+    flat = [s.sum_logprob for row in ours for s in row]
+    picks_ours = [engine.pick(row) for row in ours]
+    their_rows, k = [], 0
+    for options in choices:
+        their_rows.append([theirs[k + j][0] for j in range(len(options))])
+        k += len(options)
+    picks_theirs = [row.index(max(row)) for row in their_rows]
+    result.update(
+        {
+            "lm_eval_seconds": round(their_time.seconds, 2),
+            "lm_eval_requests_per_s": round(requests / their_time.seconds, 1),
+            "lm_eval_other_cores": their_time.other_cores,
+            "speedup": round(their_time.seconds / ours_time.seconds, 2),
+            "max_abs_logprob_diff": max(abs(a - b[0]) for a, b in zip(flat, theirs, strict=True)),
+            "same_picks": sum(a == b for a, b in zip(picks_ours, picks_theirs, strict=True)),
+        }
+    )
+    log(f"lm-eval: {result['lm_eval_requests_per_s']} requests/s; speedup {result['speedup']}x")
+    return result
+
+
+def gate_run(adapter: Path, cache: Path | None, *extra: str) -> dict[str, Any]:
+    """One real ``pytest --warmth-model`` run in an empty directory; wall time and cache line."""
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        f"--warmth-model={adapter}",
+    ]
+    command += [f"--warmth-cache={cache}"] if cache is not None else ["--warmth-no-cache"]
+    command += list(extra)
+    with tempfile.TemporaryDirectory() as empty:
+        (out, timing) = timed(
+            lambda: subprocess.run(command, cwd=empty, capture_output=True, text=True, check=False)
+        )
+    text = out.stdout + out.stderr
+    if out.returncode not in (0, 1):
+        raise SystemExit(f"gate run failed ({out.returncode}):\n{text[-3000:]}")
+    load = re.search(r"models loaded in ([\d.]+)s", text)
+    reuse = re.search(r"(\d+) answers reused, (\d+) computed", text)
+    outcome = re.search(r"=+ (.*) in [\d.]+s", text)
+    row = {
+        "args": extra,
+        "seconds": round(timing.seconds, 1),
+        "other_cores": timing.other_cores,
+        "load_seconds": float(load.group(1)) if load else None,
+        "reused": int(reuse.group(1)) if reuse else None,
+        "computed": int(reuse.group(2)) if reuse else None,
+        "outcome": outcome.group(1) if outcome else None,
+    }
+    log(f"gate {' '.join(extra) or '(default profile)'}: {row}")
+    return row
+
+
+def gate_timings(adapters: list[Path], workdir: Path, full_limit: int) -> dict[str, Any]:
+    cache = workdir / f"cache-{int(time.time())}"
+    first, retrained = adapters
+    runs = {
+        "default_no_cache": gate_run(first, None),
+        "default_empty_cache": gate_run(first, cache),
+        "default_adapter_retrained": gate_run(retrained, cache),
+        "full_sample": gate_run(
+            first, None, "--warmth-profile=full", f"--warmth-limit={full_limit}"
+        ),
+    }
+    from pytest_warmth.suites import builtin_suites
+
+    items = sum(len(s) for s in builtin_suites().values())
+    full = runs["full_sample"]
+    load = full["load_seconds"] or 0.0
+    scale = items / (full_limit * len(builtin_suites()))
+    runs["full_extrapolated_seconds"] = round(load + (full["seconds"] - load) * scale, 0)
+    runs["rerun_share"] = round(
+        runs["default_adapter_retrained"]["seconds"] / runs["default_empty_cache"]["seconds"], 3
+    )
+    return runs
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    result: dict[str, Any] = {"machine": machine_info(), "targets": TARGETS}
+    result["matmul_gflops"] = round(matmul_gflops(), 1)
+    log(f"matmul rate: {result['matmul_gflops']} GFLOP/s")
+    adapters = train_adapters(args.workdir)
+    result["scoring"] = against_lm_eval(
+        adapters[0], args.prompts, args.batch_size, result["matmul_gflops"], args.skip_lm_eval
+    )
+    if not args.skip_gate:
+        result["gate"] = gate_timings(adapters, args.workdir, args.full_limit)
+    text = json.dumps(result, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
