@@ -103,10 +103,10 @@ def score_choices(
 ) -> list[list[ChoiceScore]]:
     """Log-likelihood of every choice after every prompt, encoding each prompt once.
 
-    Each batch of prompts is encoded once (left-padded, keeping only the last position's
-    logits); every choice is then scored from that batch's cached keys and values, so the
-    prompt, usually most of the tokens, is not re-encoded per choice. Batches are a function
-    of the prompt lengths alone, so base and tuned see identical batches.
+    Each batch of prompts is encoded once, the prefix its prompts share only once, and every
+    choice is scored from the cached keys and values of its prompt, so the prompt, usually
+    most of the tokens, is not re-encoded per choice. Batches are a function of the prompt
+    lengths alone, so base and tuned see identical batches.
 
     Args:
         module: A causal language model (or a PEFT model in the wanted adapter state).
@@ -152,6 +152,29 @@ def score_choices(
     return results
 
 
+def _common_prefix(rows: Sequence[Sequence[int]]) -> int:
+    """Length of the longest token prefix that every row starts with."""
+    first = rows[0]
+    length = min(len(r) for r in rows)
+    for i in range(length):
+        if any(r[i] != first[i] for r in rows):
+            return i
+    return length
+
+
+def _right_padded(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[Any, Any]:
+    """Token ids and attention mask of ``rows``, padded on the right to the longest."""
+    import torch
+
+    width = max((len(r) for r in rows), default=0)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, row in enumerate(rows):
+        ids[i, : len(row)] = torch.tensor(list(row), dtype=torch.long)
+        mask[i, : len(row)] = 1
+    return ids, mask
+
+
 def _score_shared_prefix(
     module: Any,
     contexts: Sequence[Sequence[int]],
@@ -159,58 +182,65 @@ def _score_shared_prefix(
     pad_id: int,
     device: str,
 ) -> list[list[ChoiceScore]]:
-    """One batch: encode the prompts once, then every choice from their key/value cache."""
+    """One batch, in three passes that never encode a token twice (but each prompt's last).
+
+    1. The tokens every prompt of the batch starts with (the chat template's system block,
+       a shared context statement), once.
+    2. Each prompt's remaining tokens but its last, right-padded, after pass 1's cache.
+    3. One row per choice: the prompt's last token and the choice's tokens but the last,
+       after its prompt's cached keys/values. Every scored log-probability comes from here.
+
+    Padding sits inside the sequences; attention masks hide it and explicit position ids keep
+    every real token at its unpadded position.
+    """
     import torch
 
-    width = max(len(c) for c in contexts)
-    ids = torch.full((len(contexts), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(contexts), width), dtype=torch.long)
-    for row, context in enumerate(contexts):
-        ids[row, width - len(context) :] = torch.tensor(list(context))
-        mask[row, width - len(context) :] = 1
-    keep: dict[str, Any] = {"logits_to_keep": 1} if _accepts_logits_to_keep(module) else {}
-    first = module(
-        input_ids=ids.to(device),
-        attention_mask=mask.to(device),
-        position_ids=(mask.cumsum(-1) - 1).clamp(min=0).to(device),
-        use_cache=True,
-        **keep,
-    )
-    first_logprobs = torch.log_softmax(first.logits[:, -1, :].float(), dim=-1).cpu()
+    keyword = _cache_keyword(module)
+    keep_one: dict[str, Any] = {"logits_to_keep": 1} if _accepts_logits_to_keep(module) else {}
+    shared = min(_common_prefix(contexts), min(len(c) for c in contexts) - 1)
+    cache = None
+    mask = torch.ones((len(contexts), shared), dtype=torch.long)
+    if shared:
+        ids = torch.tensor([list(contexts[0][:shared])])
+        cache = getattr(module(input_ids=ids.to(device), use_cache=True, **keep_one), keyword)
+        cache.batch_select_indices(torch.zeros(len(contexts), dtype=torch.long, device=device))
+    rests, rest_mask = _right_padded([c[shared:-1] for c in contexts], pad_id)
+    if rests.shape[1]:
+        mask = torch.cat([mask, rest_mask], dim=1)
+        positions = shared + torch.arange(rests.shape[1])[None, :].expand(len(contexts), -1)
+        cache = getattr(
+            module(
+                input_ids=rests.to(device),
+                attention_mask=mask.to(device),
+                position_ids=positions.to(device),
+                use_cache=True,
+                **({keyword: cache} if cache is not None else {}),
+                **keep_one,
+            ),
+            keyword,
+        )
     owners = [b for b, options in enumerate(continuations) for _ in options]
     flat = [list(choice) for options in continuations for choice in options]
-    totals = [first_logprobs[b, choice[0]].item() for b, choice in zip(owners, flat, strict=True)]
-    longest = max(len(choice) for choice in flat) - 1
-    if longest > 0:
-        # The rest of each choice: its tokens but the last, right-padded, after its prompt's
-        # cached keys/values (the cache rows repeated once per choice).
-        index = torch.tensor(owners, device=device)
-        cache_keyword = _cache_keyword(module)
-        cache = getattr(first, cache_keyword)
-        cache.batch_select_indices(index)
-        rest = torch.full((len(flat), longest), pad_id, dtype=torch.long)
-        rest_mask = torch.zeros((len(flat), longest), dtype=torch.long)
-        for row, choice in enumerate(flat):
-            rest[row, : len(choice) - 1] = torch.tensor(choice[:-1])
-            rest_mask[row, : len(choice) - 1] = 1
-        prompt_lengths = mask.sum(-1)[owners]
-        positions = prompt_lengths[:, None] + torch.arange(longest)[None, :]
-        logits = module(
-            input_ids=rest.to(device),
-            attention_mask=torch.cat([mask[owners], rest_mask], dim=1).to(device),
-            position_ids=positions.to(device),
-            use_cache=True,
-            **{cache_keyword: cache},
-        ).logits.float()
-        # log p(token) = logit - logsumexp: no full-vocabulary log-softmax copy.
-        targets = torch.zeros((len(flat), longest), dtype=torch.long)
-        for row, choice in enumerate(flat):
-            targets[row, : len(choice) - 1] = torch.tensor(choice[1:])
-        picked = logits.gather(2, targets.to(device)[:, :, None])[:, :, 0]
-        logprobs = (picked - torch.logsumexp(logits, dim=-1)).cpu() * rest_mask
-        for row in range(len(flat)):
-            totals[row] += logprobs[row].sum().item()
-    scores = iter(ChoiceScore(float(t), len(c)) for t, c in zip(totals, flat, strict=True))
+    tails, tail_mask = _right_padded(
+        [[contexts[b][-1], *choice[:-1]] for b, choice in zip(owners, flat, strict=True)], pad_id
+    )
+    starts = torch.tensor([len(contexts[b]) - 1 for b in owners])
+    if cache is not None:
+        cache.batch_select_indices(torch.tensor(owners, device=device))
+    logits = module(
+        input_ids=tails.to(device),
+        attention_mask=torch.cat([mask[owners], tail_mask], dim=1).to(device),
+        position_ids=(starts[:, None] + torch.arange(tails.shape[1])[None, :]).to(device),
+        use_cache=cache is not None,
+        **({keyword: cache} if cache is not None else {}),
+    ).logits.float()
+    targets, _ = _right_padded(flat, 0)
+    # log p(token) = logit - logsumexp: no full-vocabulary log-softmax copy.
+    picked = logits.gather(2, targets.to(device)[:, :, None])[:, :, 0]
+    logprobs = ((picked - torch.logsumexp(logits, dim=-1)).cpu() * tail_mask).sum(-1)
+    scores = iter(
+        ChoiceScore(float(t), len(c)) for t, c in zip(logprobs.tolist(), flat, strict=True)
+    )
     return [[next(scores) for _ in options] for options in continuations]
 
 

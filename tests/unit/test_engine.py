@@ -90,3 +90,29 @@ def test_adapter_scores_match_reference(
         ]
     got = [[s.sum_logprob for s in row] for row in scores]
     assert got == [pytest.approx(row, abs=1e-4) for row in expected]
+
+
+@pytest.mark.parametrize(
+    "contexts",
+    [
+        [[5, 6, 7, 8], [5, 6, 9], [5, 6, 7, 8]],  # a shared prefix, a duplicate prompt
+        [[5, 6, 7], [8, 9], [10]],  # nothing shared, a one-token prompt
+        [[11, 12, 13, 14, 15]],  # a single prompt: all but its last token is "shared"
+    ],
+    ids=["shared", "disjoint", "single"],
+)
+def test_three_pass_layout_matches_whole_sequences(
+    random_model: Path, contexts: list[list[int]]
+) -> None:
+    """Shared prefix, padded rests and choice rows against scoring each whole sequence."""
+    model, tokenizer = load(random_model)
+    choices = [[[20], [21, 22, 23]], [[24, 25]], [[26], [27], [28, 29]]][: len(contexts)]
+    with torch.inference_mode():
+        rows = engine._score_shared_prefix(model, contexts, choices, tokenizer.pad_token_id, "cpu")
+    requests = [
+        (c, choice) for c, options in zip(contexts, choices, strict=True) for choice in options
+    ]
+    expected = engine.score_tokens(model, tokenizer, requests, batch_size=1)
+    assert [s for row in rows for s in row] == [
+        engine.ChoiceScore(pytest.approx(e.sum_logprob, abs=1e-4), e.n_tokens) for e in expected
+    ]
