@@ -309,6 +309,8 @@ class WarmthSession:
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         """Write the JSON report of whatever was evaluated, and the hunt's findings."""
+        if self.answer_cache is not None:
+            self.answer_cache.close()  # every answer is already committed
         self._save_findings()
         if self.settings.report is None or not self.results:
             return
