@@ -125,9 +125,8 @@ def build_plan(settings: WarmthSettings) -> GatePlan:
         for belief in suite.beliefs or beliefs
         for context in suite.contexts or names
     )
-    scoring = {
-        name: settings.scoring or profile.scoring or suite.scoring for name, suite in suites.items()
-    }
+    mode = settings.scoring or profile.scoring
+    scoring = {name: suite.scoring if mode == "suite" else mode for name, suite in suites.items()}
     if settings.judge is not None and "generate" not in scoring.values():
         warnings.append(
             "--warmth-judge has no effect: every suite is scored by multiple choice; "

@@ -23,7 +23,7 @@ DEFAULT_SEED = 20260429
 DEFAULT_ALPHA = 0.05
 DEFAULT_BATCH_SIZE = 16
 DEFAULT_MAX_NEW_TOKENS = 48
-SCORING_MODES = ("mc", "generate")
+SCORING_MODES = ("mc", "generate", "suite")
 PROFILES = ("default", "full")
 
 
@@ -180,7 +180,7 @@ PROFILE = Option(
     "NAME",
     "What the gate asks unless other options say: default (every suite; plain and sad, each "
     "without and with a wrong belief; a power-sized sample; multiple choice) or full (the "
-    "study's 18 cells, every item)",
+    "study's 18 cells, every item, multiple choice)",
     parse=parse_profile,
     default="default",
     default_text="default",
@@ -243,9 +243,10 @@ SEED = Option(
 SCORING = Option(
     "--warmth-scoring",
     "MODE",
-    "How answers are scored: mc (log-likelihood of each choice) or generate (greedy reply, graded)",
+    "How answers are scored: mc (log-likelihood of each choice), generate (greedy reply, graded) "
+    "or suite (each suite's own mode: generate for factual, mc for the others)",
     parse=parse_scoring,
-    default_text="the profile's (full: mc; default: each suite's own)",
+    default_text="the profile's (mc)",
 )
 MAX_NEW_TOKENS = Option(
     "--warmth-max-new-tokens",

@@ -30,8 +30,8 @@ class Profile:
     beliefs: tuple[str, ...]
     power_sized: bool
     """Sample :func:`power_sized_limit` items per suite; otherwise every item."""
-    scoring: str | None
-    """Scoring mode for every suite (``None``: each suite's own)."""
+    scoring: str
+    """Scoring mode for every suite (``suite``: each suite's own)."""
     summary: str
 
     def limit(self) -> int | None:
@@ -58,8 +58,8 @@ PROFILES: dict[str, Profile] = {
         contexts=("plain", "sad"),
         beliefs=("none", "wrong"),
         power_sized=True,
-        scoring=None,
-        summary="4 cells (plain, sad x none, wrong), power-sized sample, each suite's own mode",
+        scoring="mc",
+        summary="4 cells (plain, sad x none, wrong), power-sized sample, multiple choice",
     ),
     "full": Profile(
         name="full",

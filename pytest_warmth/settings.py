@@ -43,7 +43,8 @@ class WarmthSettings:
     seed: int = opt.DEFAULT_SEED
     """Seed for sampling and for choosing context statements."""
     scoring: str | None = None
-    """``mc`` or ``generate`` for every suite; ``None`` uses each suite's own mode."""
+    """``mc`` or ``generate`` for every suite, ``suite`` for each suite's own mode; ``None``
+    takes the profile's."""
     max_new_tokens: int = opt.DEFAULT_MAX_NEW_TOKENS
     """Generate mode: most new tokens per reply."""
     judge: str | None = None
