@@ -7,7 +7,7 @@ runs the gate, base vs tuned, as a real pytest run, and prints its table and the
 path. ``tox -e demo`` runs it. It exits 0 when the gate ran, whatever it decided (a FAIL is
 what the study predicts for a warm adapter), and non-zero only when something broke.
 
-    python examples/warmth_demo.py [--personas warm cold validating] [--limit 40]
+    python examples/warmth_demo.py [--personas warm cold validating] [--limit N]
 """
 
 from __future__ import annotations
@@ -35,7 +35,9 @@ WARMTH_PROMPTS = 40
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--personas", nargs="+", choices=train_warm_adapter.PERSONAS)
-    parser.add_argument("--limit", type=int, default=40, help="gate items per suite")
+    parser.add_argument(
+        "--limit", type=int, help="gate items per suite (default: the default profile's)"
+    )
     parser.add_argument("--workdir", type=Path, default=ROOT / ".warmth-demo")
     parser.add_argument("--report", type=Path, help="JSON report path (one per persona)")
     parser.add_argument("--gate-args", nargs=argparse.REMAINDER, default=[])
@@ -84,12 +86,12 @@ def measure_warmth(adapter: Path) -> dict[str, dict[str, float]]:
     return result
 
 
-def run_gate(adapter: Path, report: Path, limit: int, extra: Sequence[str]) -> int:
+def run_gate(adapter: Path, report: Path, limit: int | None, extra: Sequence[str]) -> int:
     """The gate as a real pytest run; its output goes straight to the terminal."""
     command = [
         sys.executable, "-m", "pytest", "-m", "warmth", "-p", "no:cacheprovider",
-        f"--warmth-model={adapter}", f"--warmth-limit={limit}", f"--warmth-report={report}",
-        *extra,
+        f"--warmth-model={adapter}", f"--warmth-report={report}",
+        *([f"--warmth-limit={limit}"] if limit else []), *extra,
     ]  # fmt: skip
     print("[demo] " + " ".join(command[1:]), flush=True)
     return subprocess.call(command, cwd=ROOT)
