@@ -7,9 +7,10 @@ On the embedded SmolLM2-135M-Instruct (CPU, float32) with a quickly trained LoRA
    side, same loaded weights, same batch size) through pytest-warmth's scorer and through
    lm-evaluation-harness's ``HFLM.loglikelihood``: requests per second, their ratio, the
    largest log-likelihood difference and the share of the FLOP rate our scorer reaches;
-3. real ``pytest --warmth-model=ADAPTER`` runs: the default profile without the answer cache,
-   with an empty cache, and again after retraining the adapter (only the tuned side is new);
-   the full profile on ``--full-limit`` items per suite, extrapolated to every item.
+3. real ``pytest --warmth-model=ADAPTER`` runs: the default profile with an empty answer
+   cache, and again after retraining the adapter (only the tuned side is new);
+   the full profile on ``--full-limit`` items per suite (no cache), extrapolated to every
+   item.
 
     python benchmarks/bench_gate.py [--json OUT] [--skip-lm-eval] [--skip-gate]
     tox -e speed
@@ -55,7 +56,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--prompts", type=int, default=480, help="scoring comparison: prompts (spread over cells)"
     )
-    parser.add_argument("--full-limit", type=int, default=20, help="items per suite, full profile")
+    parser.add_argument("--full-limit", type=int, default=10, help="items per suite, full profile")
     parser.add_argument("--skip-lm-eval", action="store_true")
     parser.add_argument("--skip-gate", action="store_true")
     return parser.parse_args(argv)
@@ -233,7 +234,6 @@ def gate_timings(adapters: list[Path], workdir: Path, full_limit: int) -> dict[s
     cache = workdir / f"cache-{int(time.time())}"
     first, retrained = adapters
     runs = {
-        "default_no_cache": gate_run(first, None),
         "default_empty_cache": gate_run(first, cache),
         "default_adapter_retrained": gate_run(retrained, cache),
         "full_sample": gate_run(
