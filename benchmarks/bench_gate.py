@@ -202,7 +202,6 @@ def gate_run(adapter: Path, cache: Path | None, *extra: str) -> dict[str, Any]:
         "pytest",
         "-p",
         "no:cacheprovider",
-        "-q",
         f"--warmth-model={adapter}",
     ]
     command += [f"--warmth-cache={cache}"] if cache is not None else ["--warmth-no-cache"]
@@ -216,7 +215,7 @@ def gate_run(adapter: Path, cache: Path | None, *extra: str) -> dict[str, Any]:
         raise SystemExit(f"gate run failed ({out.returncode}):\n{text[-3000:]}")
     load = re.search(r"models loaded in ([\d.]+)s", text)
     reuse = re.search(r"(\d+) answers reused, (\d+) computed", text)
-    outcome = re.search(r"=+ (.*) in [\d.]+s", text)
+    outcome = re.search(r"=+ (\d+ \w+.*) in [\d.]+s", text)
     row = {
         "args": extra,
         "seconds": round(timing.seconds, 1),
