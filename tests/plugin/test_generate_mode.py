@@ -92,10 +92,13 @@ def test_suite_default_mode_and_override(
         "--warmth-max-new-tokens=1",
         f"--warmth-report={report}",
     ]
-    run(pytester, *args).stdout.fnmatch_lines(["warmth: scoring gen=generate *"])
-    assert cells_of(report)[0]["scoring"] == "generate"
-    run(pytester, *args, "--warmth-scoring=mc").stdout.fnmatch_lines(["warmth: scoring gen=mc"])
+    # The profiles score by multiple choice; "suite" keeps the suite's own mode.
+    run(pytester, *args).stdout.fnmatch_lines(["warmth: scoring gen=mc"])
     assert cells_of(report)[0]["scoring"] == "mc"
+    run(pytester, *args, "--warmth-scoring=suite").stdout.fnmatch_lines(
+        ["warmth: scoring gen=generate *"]
+    )
+    assert cells_of(report)[0]["scoring"] == "generate"
 
 
 @pytest.fixture(scope="module")
