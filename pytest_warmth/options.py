@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 import pytest
 
+from pytest_warmth.profiles import PROFILE_NAMES
+
 GROUP = "warmth"
 GROUP_DESCRIPTION = "pytest-warmth: release gate for warmth-tuned language models"
 
@@ -24,7 +26,6 @@ DEFAULT_ALPHA = 0.05
 DEFAULT_BATCH_SIZE = 16
 DEFAULT_MAX_NEW_TOKENS = 48
 SCORING_MODES = ("mc", "generate", "suite")
-PROFILES = ("default", "full")
 
 
 def _fraction(what: str, *, low_closed: bool, example: str) -> Callable[[str], float]:
@@ -113,7 +114,7 @@ parse_interval = _choice("interval", INTERVALS)
 parse_correction = _choice("correction", CORRECTIONS)
 parse_dtype = _choice("dtype", DTYPES)
 parse_scoring = _choice("scoring mode", SCORING_MODES)
-parse_profile = _choice("profile", PROFILES)
+parse_profile = _choice("profile", PROFILE_NAMES)
 
 
 def parse_bool(text: str) -> bool:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pytest_warmth.contexts import DEFAULT_BELIEFS, DEFAULT_CONTEXTS
+
 TARGET_RISE = 0.10
 """The regression the default sample is sized for: 10 percentage points more errors."""
 ASSUMED_DISCORDANCE = 0.15
@@ -33,7 +35,6 @@ class Profile:
     """Sample :func:`power_sized_limit` items per suite; otherwise every item."""
     scoring: str
     """Scoring mode for every suite (``suite``: each suite's own)."""
-    summary: str
 
     def limit(self) -> int | None:
         """Items per suite (``None``: all)."""
@@ -56,19 +57,17 @@ STUDY_CONTEXTS = (
 PROFILES: dict[str, Profile] = {
     "default": Profile(
         name="default",
-        contexts=("plain", "sad"),
-        beliefs=("none", "wrong"),
+        contexts=DEFAULT_CONTEXTS,
+        beliefs=DEFAULT_BELIEFS,
         power_sized=True,
         scoring="mc",
-        summary="4 cells (plain, sad x none, wrong), power-sized sample, multiple choice",
     ),
     "full": Profile(
         name="full",
         contexts=STUDY_CONTEXTS,
-        beliefs=("none", "wrong"),
+        beliefs=DEFAULT_BELIEFS,
         power_sized=False,
         scoring="mc",
-        summary="the study's 18 cells (9 contexts x none, wrong), every item, multiple choice",
     ),
 }
 PROFILE_NAMES = tuple(PROFILES)
