@@ -103,10 +103,11 @@ def score_choices(
 ) -> list[list[ChoiceScore]]:
     """Log-likelihood of every choice after every prompt, encoding each prompt once.
 
-    Each batch of prompts is encoded once, the prefix its prompts share only once, and every
-    choice is scored from the cached keys and values of its prompt, so the prompt, usually
-    most of the tokens, is not re-encoded per choice. Batches are a function of the prompt
-    lengths alone, so base and tuned see identical batches.
+    The prefix every prompt starts with (the chat template's system block) is encoded once per
+    call, each prompt once, and all the choices of a prompt are packed into one row that reads
+    the prompt's cached keys and values, so neither the prompt, usually most of the tokens, nor
+    padding between choices is encoded per choice. Batches are a function of the prompt lengths
+    alone, so base and tuned see identical batches.
 
     Args:
         module: A causal language model (or a PEFT model in the wanted adapter state).
@@ -138,18 +139,55 @@ def score_choices(
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     results: list[list[ChoiceScore]] = [[] for _ in prompts]
     done = 0
+    window = _attention_window(module)
     with torch.inference_mode():
-        for batch in batches([len(c) for c in contexts], batch_size):
-            scored = _score_shared_prefix(
-                module, [contexts[k] for k in batch], [continuations[k] for k in batch],
-                pad_id, device,
-            )  # fmt: skip
+        prefix = _encode_prefix(module, contexts, device) if contexts else None
+        lengths = [
+            len(c) + sum(map(len, options))
+            for c, options in zip(contexts, continuations, strict=True)
+        ]
+        for batch in batches(lengths, batch_size):
+            if window is not None and any(
+                len(contexts[k]) + max(map(len, continuations[k])) > window for k in batch
+            ):
+                # The block mask ignores the model's sliding window, so a batch that could reach
+                # past it is scored as whole sequences under the model's own masks.
+                scored = _score_whole(module, tokenizer, batch, contexts, continuations, device)
+            else:
+                scored = _score_packed(
+                    module, [contexts[k] for k in batch], [continuations[k] for k in batch],
+                    pad_id, device, prefix,
+                )  # fmt: skip
             for k, row in zip(batch, scored, strict=True):
                 results[k] = row
             done += len(batch)
             if progress is not None:
                 progress(done, len(prompts))
     return results
+
+
+def _attention_window(module: Any) -> int | None:
+    """The model's sliding attention window, if it has one (any layer)."""
+    config = getattr(module, "config", None)
+    if config is None:
+        return None
+    text = config.get_text_config() if hasattr(config, "get_text_config") else config
+    window = getattr(text, "sliding_window", None)
+    return int(window) if isinstance(window, int) and window > 0 else None
+
+
+def _score_whole(
+    module: Any,
+    tokenizer: Any,
+    batch: Sequence[int],
+    contexts: Sequence[Sequence[int]],
+    continuations: Sequence[Sequence[Sequence[int]]],
+    device: str,
+) -> list[list[ChoiceScore]]:
+    """A batch's choices scored one whole sequence each (:func:`score_tokens`)."""
+    requests = [(contexts[k], choice) for k in batch for choice in continuations[k]]
+    flat = iter(score_tokens(module, tokenizer, requests, batch_size=len(requests), device=device))
+    return [[next(flat) for _ in continuations[k]] for k in batch]
 
 
 def _common_prefix(rows: Sequence[Sequence[int]]) -> int:
@@ -162,86 +200,165 @@ def _common_prefix(rows: Sequence[Sequence[int]]) -> int:
     return length
 
 
-def _right_padded(rows: Sequence[Sequence[int]], pad_id: int) -> tuple[Any, Any]:
-    """Token ids and attention mask of ``rows``, padded on the right to the longest."""
+@dataclass(frozen=True)
+class _Prefix:
+    """The keys and values of the tokens every prompt of a call starts with (batch of one)."""
+
+    length: int
+    cache: Any
+
+
+def _encode_prefix(module: Any, contexts: Sequence[Sequence[int]], device: str) -> _Prefix | None:
+    """Encode, once, the tokens all ``contexts`` share (never a prompt's last token)."""
     import torch
 
-    width = max((len(r) for r in rows), default=0)
-    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for i, row in enumerate(rows):
-        ids[i, : len(row)] = torch.tensor(list(row), dtype=torch.long)
-        mask[i, : len(row)] = 1
-    return ids, mask
+    shared = min(_common_prefix(contexts), min(len(c) for c in contexts) - 1)
+    if not shared:
+        return None
+    keep_one = {"logits_to_keep": 1} if _accepts_logits_to_keep(module) else {}
+    ids = torch.tensor([list(contexts[0][:shared])], device=device)
+    output = module(input_ids=ids, use_cache=True, **keep_one)
+    return _Prefix(shared, getattr(output, _cache_keyword(module)))
 
 
-def _score_shared_prefix(
+PROMPTS_PER_ROW = 2
+"""Prompts packed into one row of a forward pass; attention cost grows with the row's square."""
+
+
+def _score_packed(
     module: Any,
     contexts: Sequence[Sequence[int]],
     continuations: Sequence[Sequence[Sequence[int]]],
     pad_id: int,
     device: str,
+    prefix: _Prefix | None = None,
 ) -> list[list[ChoiceScore]]:
-    """One batch, in three passes that never encode a token twice (but each prompt's last).
+    """One batch in a single forward pass that encodes no token twice (but each prompt's last).
 
-    1. The tokens every prompt of the batch starts with (the chat template's system block,
-       a shared context statement), once.
-    2. Each prompt's remaining tokens but its last, right-padded, after pass 1's cache.
-    3. One row per choice: the prompt's last token and the choice's tokens but the last,
-       after its prompt's cached keys/values. Every scored log-probability comes from here.
+    After the keys and values of the tokens every prompt starts with (``prefix``, encoded once
+    per call, or else the batch's own shared prefix, encoded here), each row packs
+    :data:`PROMPTS_PER_ROW` consecutive prompts: their remaining tokens but the last, then, for
+    every choice, the prompt's last token and the choice's tokens but the last. A block
+    attention mask lets each prompt see the prefix and itself, and each choice the prefix, its
+    prompt and itself, never another prompt or choice; position ids restart for each prompt and
+    choice as if it stood alone. Rows are padded on the left, so every row's choices end the
+    row and the output projection runs only on the last positions, where every scored
+    log-probability comes from.
+    """
+    import copy
 
-    Padding sits inside the sequences; attention masks hide it and explicit position ids keep
-    every real token at its unpadded position.
+    import torch
+
+    if prefix is None or any(len(c) <= prefix.length for c in contexts):
+        prefix = _encode_prefix(module, contexts, device)
+    shared = prefix.length if prefix is not None else 0
+    rows = [
+        _packed_row(contexts, continuations, range(start, start + PROMPTS_PER_ROW), shared)
+        for start in range(0, len(contexts), PROMPTS_PER_ROW)
+    ]
+    width = max(len(row.tokens) for row in rows)
+    keep = max(len(row.targets) for row in rows)
+
+    def left_padded(field: str, fill: int) -> Any:
+        return torch.tensor(
+            [[fill] * (width - len(row.tokens)) + getattr(row, field) for row in rows]
+        )
+
+    owners = left_padded("owners", -1)
+    dtype = next(module.parameters()).dtype
+    attention = _block_mask(owners, left_padded("segments", -1), shared, dtype)
+    keyword = _cache_keyword(module)
+    cache = None
+    if prefix is not None:
+        cache = copy.deepcopy(prefix.cache)
+        cache.batch_select_indices(torch.zeros(len(rows), dtype=torch.long, device=device))
+    keep_only = {"logits_to_keep": keep} if _accepts_logits_to_keep(module) else {}
+    logits = (
+        module(
+            input_ids=left_padded("tokens", pad_id).to(device),
+            attention_mask=attention.to(device),
+            position_ids=left_padded("positions", 0).to(device),
+            use_cache=cache is not None,
+            **({keyword: cache} if cache is not None else {}),
+            **keep_only,
+        )
+        .logits[:, -keep:]
+        .float()
+    )
+    targets = torch.tensor([[0] * (keep - len(row.targets)) + row.targets for row in rows])
+    # log p(token) = logit - logsumexp: no full-vocabulary log-softmax copy.
+    picked = logits.gather(2, targets.to(device)[:, :, None])[:, :, 0]
+    logprobs = (picked - torch.logsumexp(logits, dim=-1)).cpu().tolist()
+    values = iter(
+        v for row, line in zip(rows, logprobs, strict=True) for v in line[keep - len(row.targets) :]
+    )
+    return [
+        [ChoiceScore(float(sum(next(values) for _ in choice)), len(choice)) for choice in options]
+        for options in continuations
+    ]
+
+
+@dataclass
+class _Row:
+    """One packed row: prompts' own tokens, then their choices (targets: the choices' tokens)."""
+
+    tokens: list[int]
+    positions: list[int]
+    owners: list[int]
+    segments: list[int]
+    targets: list[int]
+
+
+def _packed_row(
+    contexts: Sequence[Sequence[int]],
+    continuations: Sequence[Sequence[Sequence[int]]],
+    prompts: range,
+    shared: int,
+) -> _Row:
+    """Pack ``prompts`` (indices; those past the end are skipped) after ``shared`` tokens."""
+    row = _Row([], [], [], [], [])
+    members = [b for b in prompts if b < len(contexts)]
+    for b in members:  # the prompts' own tokens
+        context = contexts[b]
+        row.tokens += context[shared:-1]
+        row.positions += range(shared, len(context) - 1)
+        row.owners += [b] * (len(context) - 1 - shared)
+        row.segments += [-1] * (len(context) - 1 - shared)
+    for b in members:  # then every choice, after its prompt's last token
+        context = contexts[b]
+        for j, choice in enumerate(continuations[b]):
+            row.tokens += [context[-1], *choice[:-1]]
+            row.targets += choice
+            row.positions += range(len(context) - 1, len(context) - 1 + len(choice))
+            row.owners += [b] * len(choice)
+            row.segments += [j] * len(choice)
+    return row
+
+
+def _block_mask(owners: Any, segments: Any, shared: int, dtype: Any) -> Any:
+    """Additive ``(rows, 1, n, shared + n)`` attention mask for packed rows.
+
+    Args:
+        owners: ``(rows, n)`` the prompt each packed token belongs to (-1: padding).
+        segments: ``(rows, n)`` -1 for a prompt's own tokens, else the index of the choice.
+        shared: Cached prefix length, visible to every token.
+        dtype: The model's floating dtype.
+
+    Returns:
+        0 where a token may attend, the dtype's minimum elsewhere: the prefix, and the earlier
+        tokens of its own prompt and of its own choice. Padding sees only the prefix and itself.
     """
     import torch
 
-    keyword = _cache_keyword(module)
-    keep_one: dict[str, Any] = {"logits_to_keep": 1} if _accepts_logits_to_keep(module) else {}
-    shared = min(_common_prefix(contexts), min(len(c) for c in contexts) - 1)
-    cache = None
-    mask = torch.ones((len(contexts), shared), dtype=torch.long)
-    if shared:
-        ids = torch.tensor([list(contexts[0][:shared])])
-        cache = getattr(module(input_ids=ids.to(device), use_cache=True, **keep_one), keyword)
-        cache.batch_select_indices(torch.zeros(len(contexts), dtype=torch.long, device=device))
-    rests, rest_mask = _right_padded([c[shared:-1] for c in contexts], pad_id)
-    if rests.shape[1]:
-        mask = torch.cat([mask, rest_mask], dim=1)
-        positions = shared + torch.arange(rests.shape[1])[None, :].expand(len(contexts), -1)
-        cache = getattr(
-            module(
-                input_ids=rests.to(device),
-                attention_mask=mask.to(device),
-                position_ids=positions.to(device),
-                use_cache=True,
-                **({keyword: cache} if cache is not None else {}),
-                **keep_one,
-            ),
-            keyword,
-        )
-    owners = [b for b, options in enumerate(continuations) for _ in options]
-    flat = [list(choice) for options in continuations for choice in options]
-    tails, tail_mask = _right_padded(
-        [[contexts[b][-1], *choice[:-1]] for b, choice in zip(owners, flat, strict=True)], pad_id
-    )
-    starts = torch.tensor([len(contexts[b]) - 1 for b in owners])
-    if cache is not None:
-        cache.batch_select_indices(torch.tensor(owners, device=device))
-    logits = module(
-        input_ids=tails.to(device),
-        attention_mask=torch.cat([mask[owners], tail_mask], dim=1).to(device),
-        position_ids=(starts[:, None] + torch.arange(tails.shape[1])[None, :]).to(device),
-        use_cache=cache is not None,
-        **({keyword: cache} if cache is not None else {}),
-    ).logits.float()
-    targets, _ = _right_padded(flat, 0)
-    # log p(token) = logit - logsumexp: no full-vocabulary log-softmax copy.
-    picked = logits.gather(2, targets.to(device)[:, :, None])[:, :, 0]
-    logprobs = ((picked - torch.logsumexp(logits, dim=-1)).cpu() * tail_mask).sum(-1)
-    scores = iter(
-        ChoiceScore(float(t), len(c)) for t, c in zip(logprobs.tolist(), flat, strict=True)
-    )
-    return [[next(scores) for _ in options] for options in continuations]
+    rows, n = owners.shape
+    earlier = torch.ones((n, n), dtype=torch.bool).tril()
+    same_prompt = (owners[:, :, None] == owners[:, None, :]) & (owners[:, None, :] >= 0)
+    visible = (segments[:, None, :] == -1) | (segments[:, None, :] == segments[:, :, None])
+    own = earlier & same_prompt & visible
+    own |= torch.eye(n, dtype=torch.bool) & (owners < 0)[:, :, None]
+    allowed = torch.cat([torch.ones((rows, n, shared), dtype=torch.bool), own], dim=2)
+    blocked = torch.full(allowed.shape, torch.finfo(dtype).min, dtype=dtype)
+    return blocked.masked_fill(allowed, 0.0)[:, None]
 
 
 def score_tokens(

@@ -17,15 +17,19 @@ PROMPTS = ["what is the capital city", "i feel sad today what is the answer", "y
 CHOICES = [["alpha", "beta gamma", "delta", "one two three"]] * 3
 
 
-def load(path: Path) -> tuple[Any, Any]:
-    model = transformers.AutoModelForCausalLM.from_pretrained(path).eval()
+def load(path: Path, attention: str = "sdpa") -> tuple[Any, Any]:
+    model = transformers.AutoModelForCausalLM.from_pretrained(
+        path, attn_implementation=attention
+    ).eval()
     tokenizer = transformers.AutoTokenizer.from_pretrained(path)
     return model, tokenizer
 
 
+@pytest.mark.parametrize("attention", ["sdpa", "eager"])
 @pytest.mark.parametrize("batch_size", [1, 3, 16])
-def test_scores_match_reference(random_model: Path, batch_size: int) -> None:
-    model, tokenizer = load(random_model)
+def test_scores_match_reference(random_model: Path, batch_size: int, attention: str) -> None:
+    """Both attention kernels read the packed rows' block mask the same way."""
+    model, tokenizer = load(random_model, attention)
     scores = engine.score_choices(model, tokenizer, PROMPTS, CHOICES, batch_size=batch_size)
     for message, row, options in zip(PROMPTS, scores, CHOICES, strict=True):
         for score, choice in zip(row, options, strict=True):
@@ -101,14 +105,14 @@ def test_adapter_scores_match_reference(
     ],
     ids=["shared", "disjoint", "single"],
 )
-def test_three_pass_layout_matches_whole_sequences(
+def test_packed_layout_matches_whole_sequences(
     random_model: Path, contexts: list[list[int]]
 ) -> None:
-    """Shared prefix, padded rests and choice rows against scoring each whole sequence."""
+    """Shared prefix, packed rows (padded on the left) and block mask against whole sequences."""
     model, tokenizer = load(random_model)
     choices = [[[20], [21, 22, 23]], [[24, 25]], [[26], [27], [28, 29]]][: len(contexts)]
     with torch.inference_mode():
-        rows = engine._score_shared_prefix(model, contexts, choices, tokenizer.pad_token_id, "cpu")
+        rows = engine._score_packed(model, contexts, choices, tokenizer.pad_token_id, "cpu")
     requests = [
         (c, choice) for c, options in zip(contexts, choices, strict=True) for choice in options
     ]
@@ -116,3 +120,30 @@ def test_three_pass_layout_matches_whole_sequences(
     assert [s for row in rows for s in row] == [
         engine.ChoiceScore(pytest.approx(e.sum_logprob, abs=1e-4), e.n_tokens) for e in expected
     ]
+
+
+@pytest.fixture(scope="module")
+def sliding_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any]:
+    """A tiny random Mistral whose attention window (10 tokens) is shorter than some prompts."""
+    from pytest_warmth.models.testing import build_tokenizer
+
+    tokenizer = build_tokenizer()
+    config = transformers.MistralConfig(
+        vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+        num_attention_heads=4, num_key_value_heads=2, sliding_window=10,
+        pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )  # fmt: skip
+    torch.manual_seed(3)
+    return transformers.MistralForCausalLM(config).eval(), tokenizer
+
+
+def test_sliding_window_model_matches_reference(sliding_model: tuple[Any, Any]) -> None:
+    """Short prompts are packed; those that could reach past the window are not (the block
+    mask has no window)."""
+    model, tokenizer = sliding_model
+    prompts = ["yes", *PROMPTS]
+    scores = engine.score_choices(model, tokenizer, prompts, [CHOICES[0]] * 4, batch_size=1)
+    for message, row in zip(prompts, scores, strict=True):
+        expected = [reference(model, tokenizer, message, choice) for choice in CHOICES[0]]
+        assert [s.sum_logprob for s in row] == pytest.approx(expected, abs=1e-4)
