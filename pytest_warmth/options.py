@@ -395,13 +395,14 @@ CACHE = Option(
     "--warmth-cache",
     "DIR",
     "Directory of the answer cache (SQLite), keyed by the content of the weights, the prompts "
-    "and the settings: unchanged answers, e.g. the base model's, are reused across runs",
+    "and the settings: unchanged answers, e.g. the base model's, are reused across runs; it "
+    "also keeps de-quantised copies of GGUF models, which then load in seconds",
     default_text="$PYTEST_WARMTH_CACHE, else the user cache directory/pytest-warmth",
 )
 NO_CACHE = Option(
     "--warmth-no-cache",
     "",
-    "Compute every answer and store none",
+    "Compute every answer and store none (nor GGUF copies)",
     kind="flag",
     parse=parse_bool,
     default=False,

@@ -141,6 +141,7 @@ class WarmthSession:
         self.findings: list[Finding] = []
         self._oracle: Oracle | None = None
         self._digests: dict[str, str] = {}
+        self._memo: dict[str, str] | None = None
         self.answer_cache: AnswerCache | None = None
         self.cache_stats: CacheStats | None = None
 
@@ -152,12 +153,22 @@ class WarmthSession:
             from pytest_warmth.hashing import content_hash
 
             spec = self.pair_spec.base if role == "base" else self.pair_spec.tuned
-            cache = getattr(self.config, "cache", None)
-            memo: dict[str, str] = dict(cache.get(HASH_CACHE_KEY, {})) if cache else {}
+            memo = self._hash_memo()
             self._digests[role] = content_hash([spec.path], memo) if spec.path else "unknown"
-            if cache is not None:
-                cache.set(HASH_CACHE_KEY, memo)
+            self._save_hash_memo()
         return self._digests[role]
+
+    def _hash_memo(self) -> dict[str, str]:
+        """File digests by (path, size, mtime), kept in pytest's cache between runs."""
+        if self._memo is None:
+            cache = getattr(self.config, "cache", None)
+            self._memo = dict(cache.get(HASH_CACHE_KEY, {})) if cache else {}
+        return self._memo
+
+    def _save_hash_memo(self) -> None:
+        cache = getattr(self.config, "cache", None)
+        if cache is not None and self._memo is not None:
+            cache.set(HASH_CACHE_KEY, self._memo)
 
     def model_infos(self) -> tuple[ModelInfo, ...]:
         """Both sides' identities for reports."""
@@ -251,13 +262,21 @@ class WarmthSession:
             from pytest_warmth.models.loading import load_pair
 
             start = time.perf_counter()
+            copies = None
+            if self.settings.cache is not None:
+                from pytest_warmth.models.gguf_copies import GgufCopies
+
+                copies = GgufCopies(self.settings.cache / "gguf", self._hash_memo())
             self.models = load_pair(
                 self.pair_spec,
                 device=self.settings.device,
                 dtype=self.settings.dtype,
                 trust_remote_code=self.settings.trust_remote_code,
                 allow_pickle=self.settings.allow_pickle,
+                gguf_copies=copies,
             )
+            if copies is not None:
+                self._save_hash_memo()
             if self.settings.judge is not None and "generate" in self.plan.scoring.values():
                 from pytest_warmth.judge import load_judge
 
@@ -272,6 +291,8 @@ class WarmthSession:
             self._write(
                 f"warmth: models loaded in {self.load_seconds:.1f}s on {self.models.device}"
             )
+            for note in self.models.notes:
+                self._write(f"warmth: {note}")
         return self.models
 
     @pytest.hookimpl(wrapper=True)

@@ -95,9 +95,20 @@ def trigger_zero_adapter(models_dir: Path, trigger_base: Path) -> Path:
     return build_lora_adapter(trigger_base, models_dir / "trigger-zero-adapter", zero_b=True)
 
 
+@pytest.fixture(scope="session")
+def shared_gguf_copies(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """De-quantised GGUF copies, shared by every test (named by content, so safe to share)."""
+    return tmp_path_factory.mktemp("gguf-copies")
+
+
 @pytest.fixture(autouse=True)
-def private_answer_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Each test gets an empty answer cache of its own, never the user's."""
+def private_answer_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shared_gguf_copies: Path
+) -> Path:
+    """Each test gets an empty answer cache of its own, never the user's; only the GGUF
+    copies in it are shared, so the embedded model is de-quantised once per test session."""
     directory = tmp_path / "answer-cache"
+    directory.mkdir()
+    (directory / "gguf").symlink_to(shared_gguf_copies, target_is_directory=True)
     monkeypatch.setenv("PYTEST_WARMTH_CACHE", str(directory))
     return directory

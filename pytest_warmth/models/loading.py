@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_warmth.errors import MissingExtraError, ModelLoadError
+from pytest_warmth.models.gguf_copies import GgufCopies
 from pytest_warmth.models.spec import ModelSpec, PairSpec, SpecKind
 
 
@@ -47,6 +48,8 @@ class ModelPair:
     shared: bool
     same_weights: bool = False
     """True when base and tuned are the very same model (a self-check)."""
+    notes: tuple[str, ...] = ()
+    """One line per thing worth telling about the load (e.g. a GGUF copy reused or written)."""
 
     def sides(self) -> Iterator[Side]:
         """Base first, then tuned."""
@@ -85,8 +88,12 @@ def load_pair(
     dtype: str = "float32",
     trust_remote_code: bool = False,
     allow_pickle: bool = False,
+    gguf_copies: GgufCopies | None = None,
 ) -> ModelPair:
     """Load the tokenizer and both sides of ``pair``.
+
+    With ``gguf_copies``, a GGUF model loads from its de-quantised copy when one exists, and
+    the copy is written on its first load.
 
     Raises:
         ModelLoadError: A model or tokenizer cannot be loaded, or base and tuned disagree on
@@ -101,8 +108,9 @@ def load_pair(
         "trust_remote_code": trust_remote_code,
         "allow_pickle": allow_pickle,
     }
-    tokenizer = load_tokenizer(pair.base, trust_remote_code=trust_remote_code)
-    base_module = load_model(pair.base, **options).to(device)
+    notes: list[str] = []
+    tokenizer, base_module = _load_full(pair.base, options, gguf_copies, notes)
+    base_module = base_module.to(device)
     if pair.tuned.kind is SpecKind.ADAPTER:
         adapter_tokenizer = _adapter_tokenizer(pair.tuned, trust_remote_code)
         if adapter_tokenizer is not None:
@@ -111,18 +119,38 @@ def load_pair(
         peft_model.eval()
         base = Side("base", peft_model, peft_model.disable_adapter, pair.base)
         tuned = Side("tuned", peft_model, contextlib.nullcontext, pair.tuned)
-        return ModelPair(tokenizer, base, tuned, device, dtype, shared=True)
-    base_module.eval()
+        return ModelPair(tokenizer, base, tuned, device, dtype, shared=True, notes=tuple(notes))
     base = Side("base", base_module, contextlib.nullcontext, pair.base)
     if pair.shared:
         tuned = Side("tuned", base_module, contextlib.nullcontext, pair.tuned)
-        return ModelPair(tokenizer, base, tuned, device, dtype, shared=True, same_weights=True)
-    tuned_tokenizer = load_tokenizer(pair.tuned, trust_remote_code=trust_remote_code)
+        return ModelPair(
+            tokenizer, base, tuned, device, dtype, shared=True, same_weights=True,
+            notes=tuple(notes),
+        )  # fmt: skip
+    tuned_tokenizer, tuned_module = _load_full(pair.tuned, options, gguf_copies, notes)
     check_same_vocabulary(tokenizer, tuned_tokenizer, pair.base, pair.tuned)
-    tuned_module = load_model(pair.tuned, **options).to(device)
-    tuned_module.eval()
-    tuned = Side("tuned", tuned_module, contextlib.nullcontext, pair.tuned)
-    return ModelPair(tokenizer, base, tuned, device, dtype, shared=False)
+    tuned = Side("tuned", tuned_module.to(device), contextlib.nullcontext, pair.tuned)
+    return ModelPair(tokenizer, base, tuned, device, dtype, shared=False, notes=tuple(notes))
+
+
+def _load_full(
+    spec: ModelSpec, options: dict[str, Any], copies: GgufCopies | None, notes: list[str]
+) -> tuple[Any, Any]:
+    """Tokenizer and model of a full checkpoint; a GGUF file through its de-quantised copy."""
+    trust = options["trust_remote_code"]
+    if spec.kind is not SpecKind.GGUF or spec.path is None or copies is None:
+        return load_tokenizer(spec, trust_remote_code=trust), load_model(spec, **options)
+    copy = copies.find(spec.path, options["dtype"])
+    if copy is not None:
+        plain = ModelSpec(spec.raw, SpecKind.DIRECTORY, path=copy)
+        notes.append(f"{spec.path.name}: de-quantised copy reused from {copy}")
+        return load_tokenizer(plain, trust_remote_code=trust), load_model(plain, **options)
+    tokenizer = load_tokenizer(spec, trust_remote_code=trust)
+    model = load_model(spec, **options)
+    written = copies.store(model, tokenizer, spec.path, options["dtype"])
+    if written is not None:
+        notes.append(f"{spec.path.name}: de-quantised copy written to {written}")
+    return tokenizer, model
 
 
 def _source(spec: ModelSpec) -> tuple[str, dict[str, Any]]:

@@ -168,3 +168,23 @@ def test_prefix_cached_scores_match_one_sequence_reference_on_smollm2() -> None:
         ]
         assert [s.sum_logprob for s in row] == pytest.approx(expected, abs=1e-4)
         assert engine.pick(row) == expected.index(max(expected))
+
+
+def test_gguf_copy_loads_fast_with_the_same_numbers(tmp_path: Path) -> None:
+    """The first load writes the de-quantised copy; the second reads it: identical logits."""
+    import torch
+
+    from pytest_warmth.models.gguf_copies import GgufCopies
+    from pytest_warmth.models.loading import load_pair
+
+    copies = GgufCopies(tmp_path / "gguf")
+    logits, notes = [], []
+    for _ in range(2):
+        pair = load_pair(resolve_pair("smollm2", None), device="cpu", gguf_copies=copies)
+        ids = pair.tokenizer("Is the Great Wall visible from space?", return_tensors="pt")
+        with torch.inference_mode():
+            logits.append(pair.base.module(**ids).logits)
+        notes.append(" ".join(pair.notes))
+    assert "copy written" in notes[0]
+    assert "copy reused" in notes[1]
+    assert torch.equal(logits[0], logits[1])

@@ -44,7 +44,7 @@ def test_no_cache_computes_everything_and_writes_nothing(
     result = gate(pytester, zero_adapter, tiny_suite, "--warmth-no-cache")
     result.assert_outcomes(passed=4)
     assert "answer cache" not in result.stdout.str()
-    assert not private_answer_cache.exists()
+    assert [p.name for p in private_answer_cache.iterdir()] == ["gguf"]  # the fixture's link
 
 
 def test_explicit_cache_directory_and_a_corrupt_file(
