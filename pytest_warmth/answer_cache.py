@@ -172,6 +172,9 @@ class CachedScorer:
     cache: AnswerCache | None = None
     side_id: str = ""
     stats: CacheStats = field(default_factory=CacheStats)
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
+    """This run's answers, by key, so asking again (e.g. per cell after
+    :func:`pytest_warmth.gate.prefetch`) neither recomputes nor counts as reuse."""
 
     def score_choices(
         self,
@@ -237,17 +240,22 @@ class CachedScorer:
         batch_size: int,
         progress: engine.Progress | None,
     ) -> list[Any]:
-        """Values for ``keys``: stored ones, then the rest computed and committed in chunks."""
-        stored = self.cache.get(keys) if self.cache is not None else {}
-        values: list[Any] = [None] * len(keys)
+        """Values for ``keys``: this run's, then stored ones, then the rest, computed in chunks."""
+        values: list[Any] = [self.memo.get(key) for key in keys]
+        asked = [key for key, value in zip(keys, values, strict=True) if value is None]
+        stored = self.cache.get(asked) if self.cache is not None and asked else {}
         missing = []
+        reused = 0
         for i, key in enumerate(keys):
+            if values[i] is not None:
+                continue
             if key in stored and valid(i, stored[key]):
-                values[i] = stored[key]
+                values[i] = self.memo[key] = stored[key]
+                reused += 1
             else:
                 missing.append(i)
         done = len(keys) - len(missing)
-        self.stats.reused += done
+        self.stats.reused += reused
         if progress is not None and done:
             progress(done, len(keys))
         step = CHUNK_BATCHES * batch_size
@@ -257,7 +265,7 @@ class CachedScorer:
             if self.cache is not None:
                 self.cache.put({keys[i]: v for i, v in zip(chunk, computed, strict=True)})
             for i, value in zip(chunk, computed, strict=True):
-                values[i] = value
+                values[i] = self.memo[keys[i]] = value
             self.stats.computed += len(chunk)
             done += len(chunk)
             if progress is not None:

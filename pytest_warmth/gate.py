@@ -174,8 +174,14 @@ def _choices_asked(suite: ProbeSuite, probes: Sequence[Probe]) -> list[list[str]
     ]
 
 
-def _each_side(pair: ModelPair, run: Callable[[Side], list[T]]) -> dict[str, list[T]]:
-    """``run`` for the base and the tuned side (once when both are the very same weights)."""
+def _each_side(
+    pair: ModelPair, run: Callable[[Side], list[T]], *, merge: bool = False
+) -> dict[str, list[T]]:
+    """``run`` for the base and then the tuned side (once when both are the very same weights).
+
+    With ``merge``, a LoRA adapter is folded into the weights for the tuned side (faster); the
+    base has been asked already, on the untouched weights.
+    """
     answers: dict[str, list[T]] = {}
     for side in pair.sides():
         if side.role == "tuned" and pair.same_weights:
@@ -183,7 +189,8 @@ def _each_side(pair: ModelPair, run: Callable[[Side], list[T]]) -> dict[str, lis
             # identical numbers, so the tuned answers are the base answers.
             answers["tuned"] = answers["base"]
             continue
-        with side.activate():
+        activate = side.merged if merge and side.merged is not None else side.activate
+        with activate():
             answers[side.role] = run(side)
     return answers
 
@@ -235,6 +242,52 @@ def _ask_mc(
             )
         )
     return items
+
+
+def prefetch(
+    pair: ModelPair,
+    plan: GatePlan,
+    cells: Sequence[Cell],
+    *,
+    batch_size: int,
+    scorers: Scorers,
+    progress: Callable[[str], engine.Progress | None] | None = None,
+) -> None:
+    """Ask each side every prompt of ``cells`` up front: all the base's, then all the tuned's.
+
+    One call per side and scoring mode instead of one per cell: batches stay full across
+    cells (the last batch of a small cell is not run half empty), the shared prefix is encoded
+    once, and the adapter is switched once (a LoRA adapter folded into the weights, see
+    :attr:`pytest_warmth.models.loading.Side.merged`). The answers land in the scorers' memo
+    (and the answer cache), so :func:`evaluate_cell` then only reads them.
+    """
+    mc_prompts: list[str] = []
+    mc_choices: list[list[str]] = []
+    replies: list[str] = []
+    for cell in cells:
+        suite = plan.suites[cell.suite]
+        if plan.scoring[cell.suite] == "generate":
+            replies += cell_messages(plan, cell)
+        else:
+            mc_prompts += cell_messages(plan, cell)
+            mc_choices += _choices_asked(suite, suite.probes)
+
+    def run(side: Side) -> list[None]:
+        scorer = scorers[side.role]
+        callback = progress(side.role) if progress is not None else None
+        if mc_prompts:
+            scorer.score_choices(
+                side.module, pair.tokenizer, mc_prompts, mc_choices, batch_size=batch_size,
+                device=pair.device, progress=callback,
+            )  # fmt: skip
+        if replies:
+            scorer.generate(
+                side.module, pair.tokenizer, replies, max_new_tokens=plan.max_new_tokens,
+                batch_size=batch_size, device=pair.device, progress=callback,
+            )  # fmt: skip
+        return []
+
+    _each_side(pair, run, merge=True)
 
 
 def mc_adopted(belief: str, probe: Probe, picked: str) -> bool | None:

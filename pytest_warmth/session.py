@@ -418,6 +418,15 @@ class WarmthSession:
                 return SequentialMcNemar(threshold=threshold)
 
         scorers = self._scorers()
+        if sequential is None:
+            gate.prefetch(
+                self.models,
+                self.plan,
+                self.selected,
+                batch_size=self.settings.batch_size,
+                scorers=scorers,
+                progress=lambda role: self._progress(f"all cells, {role}"),
+            )
         outcomes = []
         for cell in self.selected:
             start = time.perf_counter()
@@ -426,7 +435,7 @@ class WarmthSession:
                 self.plan,
                 cell,
                 batch_size=self.settings.batch_size,
-                progress=self._progress,
+                progress=self._cell_progress,
                 sequential=sequential,
                 judge=self.judge,
                 scorers=scorers,
@@ -469,6 +478,9 @@ class WarmthSession:
             weights["tuned"] = weights["base"]
         elif self.pair_spec.tuned.kind is SpecKind.ADAPTER:
             weights["tuned"] = [self.digest("base"), self.digest("tuned")]
+            if not self.settings.sequential and self.models.tuned.merged is not None:
+                # gate.prefetch folds a LoRA adapter into the weights: other rounding.
+                weights["tuned"].append("lora-merged")
         else:
             weights["tuned"] = [self.digest("tuned")]
         scorers = {}
@@ -534,7 +546,10 @@ class WarmthSession:
             f"({names}); re-run them with --warmth-probes={target}"
         )
 
-    def _progress(self, cell: gate.Cell, role: str) -> Any:
+    def _cell_progress(self, cell: gate.Cell, role: str) -> Any:
+        return self._progress(f"{cell.cell_id} {role}")
+
+    def _progress(self, label: str) -> Any:
         last = [time.perf_counter()]
 
         def report(done: int, total: int) -> None:
@@ -542,7 +557,7 @@ class WarmthSession:
             if done < total and now - last[0] < PROGRESS_EVERY_S:
                 return
             last[0] = now
-            self._write(f"warmth: {cell.cell_id} {role}: {done}/{total} items")
+            self._write(f"warmth: {label}: {done}/{total} items")
 
         return report
 

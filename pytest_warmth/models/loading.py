@@ -34,6 +34,10 @@ class Side:
     module: Any
     activate: Callable[[], contextlib.AbstractContextManager[Any]]
     spec: ModelSpec
+    merged: Callable[[], contextlib.AbstractContextManager[Any]] | None = None
+    """A LoRA side only: like ``activate``, but with the adapter folded into the base weights,
+    which is faster for a long pass. Unfolding on exit leaves the base weights within
+    rounding of the originals, so ask the base side before, not after."""
 
 
 @dataclass
@@ -118,7 +122,8 @@ def load_pair(
         peft_model = load_adapter(base_module, pair.tuned, allow_pickle=allow_pickle)
         peft_model.eval()
         base = Side("base", peft_model, peft_model.disable_adapter, pair.base)
-        tuned = Side("tuned", peft_model, contextlib.nullcontext, pair.tuned)
+        merged = functools.partial(_merged, peft_model) if _mergeable(peft_model) else None
+        tuned = Side("tuned", peft_model, contextlib.nullcontext, pair.tuned, merged)
         return ModelPair(tokenizer, base, tuned, device, dtype, shared=True, notes=tuple(notes))
     base = Side("base", base_module, contextlib.nullcontext, pair.base)
     if pair.shared:
@@ -151,6 +156,29 @@ def _load_full(
     if written is not None:
         notes.append(f"{spec.path.name}: de-quantised copy written to {written}")
     return tokenizer, model
+
+
+def _mergeable(peft_model: Any) -> bool:
+    """True for LoRA adapters on plain (not quantised) weights, which merge exactly enough."""
+    configs = getattr(peft_model, "peft_config", {})
+    lora = bool(configs) and all(
+        str(getattr(c, "peft_type", "")).endswith("LORA") for c in configs.values()
+    )
+    base = peft_model.get_base_model()
+    quantised = getattr(base, "is_loaded_in_8bit", False) or getattr(
+        base, "is_loaded_in_4bit", False
+    )
+    return lora and not quantised and hasattr(peft_model, "merge_adapter")
+
+
+@contextlib.contextmanager
+def _merged(peft_model: Any) -> Iterator[None]:
+    """The adapter folded into the base weights for the duration, unfolded on exit."""
+    peft_model.merge_adapter()
+    try:
+        yield
+    finally:
+        peft_model.unmerge_adapter()
 
 
 def _source(spec: ModelSpec) -> tuple[str, dict[str, Any]]:

@@ -25,8 +25,13 @@ def test_rerun_reuses_everything_and_a_new_adapter_reuses_the_base_side(
     # 4 cells x 20 items: 80 prompts per side.
     first = gate(pytester, zero_adapter, tiny_suite)
     first.assert_outcomes(passed=4)
+    # Each side is asked every cell's prompts at once, the base before the tuned model.
     first.stdout.fnmatch_lines(
-        [f"warmth: answer cache {private_answer_cache}*: 0 answers reused, 160 computed"]
+        [
+            "warmth: all cells, base: 80/80 items",
+            "warmth: all cells, tuned: 80/80 items",
+            f"warmth: answer cache {private_answer_cache}*: 0 answers reused, 160 computed",
+        ]
     )
     again = gate(pytester, zero_adapter, tiny_suite)
     again.assert_outcomes(passed=4)

@@ -79,10 +79,23 @@ def test_changed_prompt_choices_or_generation_settings_miss(
     probe = scorer(cache)
     probe.score_choices(*tiny, [PROMPTS[0] + "?", PROMPTS[1]], CHOICES[:2], batch_size=4)
     assert (probe.stats.reused, probe.stats.computed) == (1, 1)
+    probe = scorer(cache)
     probe.score_choices(*tiny, PROMPTS[:2], [["alpha", "beta"], CHOICES[1]], batch_size=4)
-    assert (probe.stats.reused, probe.stats.computed) == (2, 2)
+    assert (probe.stats.reused, probe.stats.computed) == (1, 1)
+    probe = scorer(cache)
     probe.generate(*tiny, PROMPTS[:2], max_new_tokens=3, batch_size=4)
-    assert (probe.stats.reused, probe.stats.computed) == (2, 4)
+    assert (probe.stats.reused, probe.stats.computed) == (0, 2)
+
+
+def test_asking_again_in_the_same_run_reads_the_memo(
+    tiny: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a cache, a second ask (per cell, after the prefetch) computes nothing."""
+    uncached = scorer(None)
+    first = uncached.score_choices(*tiny, PROMPTS, CHOICES, batch_size=4)
+    monkeypatch.setattr(engine, "score_choices", lambda *a, **k: pytest.fail("recomputed"))
+    assert uncached.score_choices(*tiny, PROMPTS[::-1], CHOICES[::-1], batch_size=4) == first[::-1]
+    assert (uncached.stats.reused, uncached.stats.computed) == (0, len(PROMPTS))
 
 
 def test_side_identity_includes_library_versions(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,65 @@
+"""Prefetch: every cell's prompts asked up front, the base on untouched weights, then the tuned
+side with its LoRA adapter folded in; per-cell evaluation then reads the answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("peft")
+
+from pytest_warmth import engine, gate  # noqa: E402
+from pytest_warmth.answer_cache import CachedScorer  # noqa: E402
+from pytest_warmth.models.loading import load_pair  # noqa: E402
+from pytest_warmth.models.spec import resolve_pair  # noqa: E402
+from pytest_warmth.models.testing import build_lora_adapter  # noqa: E402
+from pytest_warmth.settings import WarmthSettings  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def random_adapter(random_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A LoRA adapter with random, non-zero B matrices: it moves every score a little."""
+    out = tmp_path_factory.mktemp("random-adapter")
+    path = build_lora_adapter(random_model, out / "adapter", seed=4)
+    from safetensors.torch import load_file, save_file
+
+    weights = load_file(path / "adapter_model.safetensors")
+    generator = torch.Generator().manual_seed(5)
+    for name in weights:
+        if "lora_B" in name:
+            weights[name] = torch.randn(weights[name].shape, generator=generator) * 0.5
+    save_file(weights, path / "adapter_model.safetensors")
+    return path
+
+
+def test_prefetch_matches_per_cell_answers_and_restores_the_base(
+    random_adapter: Path, tiny_suite: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = gate.build_plan(
+        WarmthSettings(model=str(random_adapter), probe_paths=(tiny_suite,), suites=("tiny",))
+    )
+    pair = load_pair(resolve_pair(str(random_adapter), None), device="cpu")
+    assert pair.tuned.merged is not None
+    weights = pair.base.module.get_base_model().state_dict()
+    before = {name: tensor.clone() for name, tensor in weights.items()}
+    fetched = {role: CachedScorer(side_id=role) for role in ("base", "tuned")}
+    gate.prefetch(pair, plan, plan.cells, batch_size=4, scorers=fetched)
+    after = pair.base.module.get_base_model().state_dict()
+    assert all(torch.allclose(before[n], after[n], rtol=0, atol=1e-6) for n in before)
+    assert all(len(s.memo) == 4 * 20 for s in fetched.values())
+
+    fresh = {role: CachedScorer(side_id=role) for role in ("base", "tuned")}  # per cell, unmerged
+    for cell in plan.cells:
+        gate.evaluate_cell(pair, plan, cell, batch_size=4, scorers=fresh)
+    for role in ("base", "tuned"):
+        assert fresh[role].memo.keys() == fetched[role].memo.keys()
+        for key, scores in fresh[role].memo.items():
+            assert fetched[role].memo[key] == [pytest.approx(s, abs=1e-4) for s in scores]
+    assert fresh["base"].memo != fresh["tuned"].memo  # the adapter does change the scores
+
+    # Per cell after the prefetch: nothing is computed again.
+    monkeypatch.setattr(engine, "score_choices", lambda *a, **k: pytest.fail("recomputed"))
+    for cell in plan.cells:
+        gate.evaluate_cell(pair, plan, cell, batch_size=4, scorers=fetched)
