@@ -40,8 +40,6 @@ sys.path.insert(0, str(ROOT / "examples"))
 
 from bench_engine import log, machine_info, timed  # noqa: E402
 
-GFLOP_PER_TOKEN = 0.27
-"""Forward FLOPs per token of SmolLM2-135M (2 x parameters, as the issue states)."""
 HIDDEN, INTERMEDIATE = 576, 1536
 TARGETS = {"vs_lm_eval": 3.0, "default_minutes": 10.0, "full_minutes": 40.0, "rerun_share": 0.5}
 
@@ -56,7 +54,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--prompts", type=int, default=480, help="scoring comparison: prompts (spread over cells)"
     )
-    parser.add_argument("--full-limit", type=int, default=10, help="items per suite, full profile")
+    parser.add_argument("--full-limit", type=int, default=40, help="items per suite, full profile")
     parser.add_argument("--skip-lm-eval", action="store_true")
     parser.add_argument("--skip-gate", action="store_true")
     return parser.parse_args(argv)
@@ -113,15 +111,28 @@ def default_mc_work(count: int) -> tuple[list[str], list[list[str]]]:
     return prompts[::step][:count], choices[::step][:count]
 
 
-def scored_tokens(tokenizer: Any, prompts: list[str], choices: list[list[str]]) -> int:
-    """Tokens our scorer runs through the model: each prompt once, each choice but its last."""
+def computed_gflop(
+    module: Any, tokenizer: Any, prompts: list[str], choices: list[list[str]]
+) -> tuple[int, float]:
+    """Tokens our scorer runs through the model, and their GFLOP (2 x the parameters used).
+
+    The prefix all prompts share is encoded once, each prompt's other tokens but the last once,
+    and per choice its tokens (the prompt's last and the choice's but the last); the output
+    projection runs only on the choices' tokens.
+    """
     from pytest_warmth import engine
 
-    total = 0
-    for prompt, options in zip(prompts, choices, strict=True):
-        total += len(engine.encode_prompt(tokenizer, engine.render_prompt(tokenizer, prompt)))
-        total += sum(len(tokenizer(c, add_special_tokens=False)["input_ids"]) - 1 for c in options)
-    return total
+    render = engine.render_prompt
+    contexts = [engine.encode_prompt(tokenizer, render(tokenizer, p)) for p in prompts]
+    shared = min(engine._common_prefix(contexts), min(len(c) for c in contexts) - 1)
+    choice_tokens = sum(
+        len(tokenizer(c, add_special_tokens=False)["input_ids"]) for o in choices for c in o
+    )
+    tokens = shared + sum(len(c) - shared - 1 for c in contexts) + choice_tokens
+    model = module.get_base_model() if hasattr(module, "get_base_model") else module
+    head = model.get_output_embeddings().weight.numel()
+    body = sum(p.numel() for n, p in model.named_parameters() if "lora_" not in n) - head
+    return tokens, 2 * (tokens * body + choice_tokens * head) / 1e9
 
 
 def against_lm_eval(
@@ -142,7 +153,7 @@ def against_lm_eval(
                 pair.base.module, pair.tokenizer, prompts, choices, batch_size=batch_size
             )
         )
-    tokens = scored_tokens(pair.tokenizer, prompts, choices)
+    tokens, gflop = computed_gflop(pair.base.module, pair.tokenizer, prompts, choices)
     result: dict[str, Any] = {
         "prompts": len(prompts),
         "requests": requests,
@@ -151,7 +162,8 @@ def against_lm_eval(
         "ours_requests_per_s": round(requests / ours_time.seconds, 1),
         "ours_other_cores": ours_time.other_cores,
         "tokens_computed": tokens,
-        "flop_share": round(tokens * GFLOP_PER_TOKEN / ours_time.seconds / gflops, 3),
+        "gflop_computed": round(gflop, 1),
+        "flop_share": round(gflop / ours_time.seconds / gflops, 3),
     }
     log(f"ours: {result['ours_requests_per_s']} requests/s")
     if skip:
@@ -191,7 +203,29 @@ def against_lm_eval(
         }
     )
     log(f"lm-eval: {result['lm_eval_requests_per_s']} requests/s; speedup {result['speedup']}x")
+    result["bfloat16"] = bfloat16_agreement(adapter, prompts, choices, picks_ours, batch_size)
     return result
+
+
+def bfloat16_agreement(
+    adapter: Path, prompts: list[str], choices: list[list[str]], picks: list[int], batch_size: int
+) -> dict[str, Any]:
+    """The same requests in bfloat16: speed, and how often the pick is float32's."""
+    from pytest_warmth import engine
+    from pytest_warmth.models.loading import load_pair
+    from pytest_warmth.models.spec import resolve_pair
+
+    pair = load_pair(resolve_pair(str(adapter), None), device="cpu", dtype="bfloat16")
+    with pair.base.activate():
+        scores, took = timed(
+            lambda: engine.score_choices(
+                pair.base.module, pair.tokenizer, prompts, choices, batch_size=batch_size
+            )
+        )
+    same = sum(engine.pick(row) == p for row, p in zip(scores, picks, strict=True))
+    row = {"seconds": round(took.seconds, 2), "same_picks_as_float32": same}
+    log(f"bfloat16: {row}")
+    return row
 
 
 def gate_run(adapter: Path, cache: Path | None, *extra: str) -> dict[str, Any]:
@@ -238,14 +272,22 @@ def gate_timings(adapters: list[Path], workdir: Path, full_limit: int) -> dict[s
         "full_sample": gate_run(
             first, None, "--warmth-profile=full", f"--warmth-limit={full_limit}"
         ),
+        "full_sample_bfloat16": gate_run(
+            first,
+            None,
+            "--warmth-profile=full",
+            f"--warmth-limit={full_limit}",
+            "--warmth-dtype=bfloat16",
+        ),
     }
     from pytest_warmth.suites import builtin_suites
 
     items = sum(len(s) for s in builtin_suites().values())
-    full = runs["full_sample"]
-    load = full["load_seconds"] or 0.0
     scale = items / (full_limit * len(builtin_suites()))
-    runs["full_extrapolated_seconds"] = round(load + (full["seconds"] - load) * scale, 0)
+    for name in ("full_sample", "full_sample_bfloat16"):
+        full = runs[name]
+        load = full["load_seconds"] or 0.0
+        runs[f"{name}_extrapolated_seconds"] = round(load + (full["seconds"] - load) * scale, 0)
     runs["rerun_share"] = round(
         runs["default_adapter_retrained"]["seconds"] / runs["default_empty_cache"]["seconds"], 3
     )
