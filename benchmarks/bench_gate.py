@@ -120,11 +120,11 @@ def computed_gflop(
     and per choice its tokens (the prompt's last and the choice's but the last); the output
     projection runs only on the choices' tokens.
     """
-    from pytest_warmth import engine
+    from pytest_warmth import engine, packing
 
     render = engine.render_prompt
     contexts = [engine.encode_prompt(tokenizer, render(tokenizer, p)) for p in prompts]
-    shared = min(engine._common_prefix(contexts), min(len(c) for c in contexts) - 1)
+    shared = min(packing.common_prefix(contexts), min(len(c) for c in contexts) - 1)
     choice_tokens = sum(
         len(tokenizer(c, add_special_tokens=False)["input_ids"]) for o in choices for c in o
     )

@@ -10,10 +10,11 @@ batch composition and padding: batch-size-dependent numerics cannot create disco
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from pytest_warmth import packing
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each batch."""
@@ -76,21 +77,6 @@ def batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
     return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
 
 
-def _forward_parameters(module: Any) -> frozenset[str]:
-    """Keyword names the underlying model's ``forward`` takes (a PEFT wrapper passes them on)."""
-    target = module.get_base_model() if hasattr(module, "get_base_model") else module
-    return frozenset(inspect.signature(target.forward).parameters)
-
-
-def _accepts_logits_to_keep(module: Any) -> bool:
-    return "logits_to_keep" in _forward_parameters(module)
-
-
-def _cache_keyword(module: Any) -> str:
-    # transformers 5.x renamed ``past_key_values`` to ``cache``; older models keep the old name.
-    return "cache" if "cache" in _forward_parameters(module) else "past_key_values"
-
-
 def score_choices(
     module: Any,
     tokenizer: Any,
@@ -141,7 +127,7 @@ def score_choices(
     done = 0
     window = _attention_window(module)
     with torch.inference_mode():
-        prefix = _encode_prefix(module, contexts, device) if contexts else None
+        prefix = packing.encode_prefix(module, contexts, device) if contexts else None
         lengths = [
             len(c) + sum(map(len, options))
             for c, options in zip(contexts, continuations, strict=True)
@@ -154,10 +140,11 @@ def score_choices(
                 # past it is scored as whole sequences under the model's own masks.
                 scored = _score_whole(module, tokenizer, batch, contexts, continuations, device)
             else:
-                scored = _score_packed(
+                packed = packing.score_packed(
                     module, [contexts[k] for k in batch], [continuations[k] for k in batch],
                     pad_id, device, prefix,
                 )  # fmt: skip
+                scored = [[ChoiceScore(*choice) for choice in row] for row in packed]
             for k, row in zip(batch, scored, strict=True):
                 results[k] = row
             done += len(batch)
@@ -190,177 +177,6 @@ def _score_whole(
     return [[next(flat) for _ in continuations[k]] for k in batch]
 
 
-def _common_prefix(rows: Sequence[Sequence[int]]) -> int:
-    """Length of the longest token prefix that every row starts with."""
-    first = rows[0]
-    length = min(len(r) for r in rows)
-    for i in range(length):
-        if any(r[i] != first[i] for r in rows):
-            return i
-    return length
-
-
-@dataclass(frozen=True)
-class _Prefix:
-    """The keys and values of the tokens every prompt of a call starts with (batch of one)."""
-
-    length: int
-    cache: Any
-
-
-def _encode_prefix(module: Any, contexts: Sequence[Sequence[int]], device: str) -> _Prefix | None:
-    """Encode, once, the tokens all ``contexts`` share (never a prompt's last token)."""
-    import torch
-
-    shared = min(_common_prefix(contexts), min(len(c) for c in contexts) - 1)
-    if not shared:
-        return None
-    keep_one = {"logits_to_keep": 1} if _accepts_logits_to_keep(module) else {}
-    ids = torch.tensor([list(contexts[0][:shared])], device=device)
-    output = module(input_ids=ids, use_cache=True, **keep_one)
-    return _Prefix(shared, getattr(output, _cache_keyword(module)))
-
-
-PROMPTS_PER_ROW = 2
-"""Prompts packed into one row of a forward pass; attention cost grows with the row's square."""
-
-
-def _score_packed(
-    module: Any,
-    contexts: Sequence[Sequence[int]],
-    continuations: Sequence[Sequence[Sequence[int]]],
-    pad_id: int,
-    device: str,
-    prefix: _Prefix | None = None,
-) -> list[list[ChoiceScore]]:
-    """One batch in a single forward pass that encodes no token twice (but each prompt's last).
-
-    After the keys and values of the tokens every prompt starts with (``prefix``, encoded once
-    per call, or else the batch's own shared prefix, encoded here), each row packs
-    :data:`PROMPTS_PER_ROW` consecutive prompts: their remaining tokens but the last, then, for
-    every choice, the prompt's last token and the choice's tokens but the last. A block
-    attention mask lets each prompt see the prefix and itself, and each choice the prefix, its
-    prompt and itself, never another prompt or choice; position ids restart for each prompt and
-    choice as if it stood alone. Rows are padded on the left, so every row's choices end the
-    row and the output projection runs only on the last positions, where every scored
-    log-probability comes from.
-    """
-    import copy
-
-    import torch
-
-    if prefix is None or any(len(c) <= prefix.length for c in contexts):
-        prefix = _encode_prefix(module, contexts, device)
-    shared = prefix.length if prefix is not None else 0
-    rows = [
-        _packed_row(contexts, continuations, range(start, start + PROMPTS_PER_ROW), shared)
-        for start in range(0, len(contexts), PROMPTS_PER_ROW)
-    ]
-    width = max(len(row.tokens) for row in rows)
-    keep = max(len(row.targets) for row in rows)
-
-    def left_padded(field: str, fill: int) -> Any:
-        return torch.tensor(
-            [[fill] * (width - len(row.tokens)) + getattr(row, field) for row in rows]
-        )
-
-    owners = left_padded("owners", -1)
-    dtype = next(module.parameters()).dtype
-    attention = _block_mask(owners, left_padded("segments", -1), shared, dtype)
-    keyword = _cache_keyword(module)
-    cache = None
-    if prefix is not None:
-        cache = copy.deepcopy(prefix.cache)
-        cache.batch_select_indices(torch.zeros(len(rows), dtype=torch.long, device=device))
-    keep_only = {"logits_to_keep": keep} if _accepts_logits_to_keep(module) else {}
-    logits = (
-        module(
-            input_ids=left_padded("tokens", pad_id).to(device),
-            attention_mask=attention.to(device),
-            position_ids=left_padded("positions", 0).to(device),
-            use_cache=cache is not None,
-            **({keyword: cache} if cache is not None else {}),
-            **keep_only,
-        )
-        .logits[:, -keep:]
-        .float()
-    )
-    targets = torch.tensor([[0] * (keep - len(row.targets)) + row.targets for row in rows])
-    # log p(token) = logit - logsumexp: no full-vocabulary log-softmax copy.
-    picked = logits.gather(2, targets.to(device)[:, :, None])[:, :, 0]
-    logprobs = (picked - torch.logsumexp(logits, dim=-1)).cpu().tolist()
-    values = iter(
-        v for row, line in zip(rows, logprobs, strict=True) for v in line[keep - len(row.targets) :]
-    )
-    return [
-        [ChoiceScore(float(sum(next(values) for _ in choice)), len(choice)) for choice in options]
-        for options in continuations
-    ]
-
-
-@dataclass
-class _Row:
-    """One packed row: prompts' own tokens, then their choices (targets: the choices' tokens)."""
-
-    tokens: list[int]
-    positions: list[int]
-    owners: list[int]
-    segments: list[int]
-    targets: list[int]
-
-
-def _packed_row(
-    contexts: Sequence[Sequence[int]],
-    continuations: Sequence[Sequence[Sequence[int]]],
-    prompts: range,
-    shared: int,
-) -> _Row:
-    """Pack ``prompts`` (indices; those past the end are skipped) after ``shared`` tokens."""
-    row = _Row([], [], [], [], [])
-    members = [b for b in prompts if b < len(contexts)]
-    for b in members:  # the prompts' own tokens
-        context = contexts[b]
-        row.tokens += context[shared:-1]
-        row.positions += range(shared, len(context) - 1)
-        row.owners += [b] * (len(context) - 1 - shared)
-        row.segments += [-1] * (len(context) - 1 - shared)
-    for b in members:  # then every choice, after its prompt's last token
-        context = contexts[b]
-        for j, choice in enumerate(continuations[b]):
-            row.tokens += [context[-1], *choice[:-1]]
-            row.targets += choice
-            row.positions += range(len(context) - 1, len(context) - 1 + len(choice))
-            row.owners += [b] * len(choice)
-            row.segments += [j] * len(choice)
-    return row
-
-
-def _block_mask(owners: Any, segments: Any, shared: int, dtype: Any) -> Any:
-    """Additive ``(rows, 1, n, shared + n)`` attention mask for packed rows.
-
-    Args:
-        owners: ``(rows, n)`` the prompt each packed token belongs to (-1: padding).
-        segments: ``(rows, n)`` -1 for a prompt's own tokens, else the index of the choice.
-        shared: Cached prefix length, visible to every token.
-        dtype: The model's floating dtype.
-
-    Returns:
-        0 where a token may attend, the dtype's minimum elsewhere: the prefix, and the earlier
-        tokens of its own prompt and of its own choice. Padding sees only the prefix and itself.
-    """
-    import torch
-
-    rows, n = owners.shape
-    earlier = torch.ones((n, n), dtype=torch.bool).tril()
-    same_prompt = (owners[:, :, None] == owners[:, None, :]) & (owners[:, None, :] >= 0)
-    visible = (segments[:, None, :] == -1) | (segments[:, None, :] == segments[:, :, None])
-    own = earlier & same_prompt & visible
-    own |= torch.eye(n, dtype=torch.bool) & (owners < 0)[:, :, None]
-    allowed = torch.cat([torch.ones((rows, n, shared), dtype=torch.bool), own], dim=2)
-    blocked = torch.full(allowed.shape, torch.finfo(dtype).min, dtype=dtype)
-    return blocked.masked_fill(allowed, 0.0)[:, None]
-
-
 def score_tokens(
     module: Any,
     tokenizer: Any,
@@ -390,7 +206,7 @@ def score_tokens(
 
     results: list[ChoiceScore | None] = [None] * len(requests)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    keep_logits = _accepts_logits_to_keep(module)
+    keep_logits = packing.accepts_logits_to_keep(module)
     lengths = [len(ctx) + len(cont) - 1 for ctx, cont in requests]
     with torch.inference_mode():
         for batch in batches(lengths, batch_size):

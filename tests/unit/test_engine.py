@@ -10,7 +10,7 @@ import pytest
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-from pytest_warmth import engine  # noqa: E402
+from pytest_warmth import engine, packing  # noqa: E402
 from pytest_warmth.models.testing import reference_choice_logprob as reference  # noqa: E402
 
 PROMPTS = ["what is the capital city", "i feel sad today what is the answer", "yes"]
@@ -112,13 +112,13 @@ def test_packed_layout_matches_whole_sequences(
     model, tokenizer = load(random_model)
     choices = [[[20], [21, 22, 23]], [[24, 25]], [[26], [27], [28, 29]]][: len(contexts)]
     with torch.inference_mode():
-        rows = engine._score_packed(model, contexts, choices, tokenizer.pad_token_id, "cpu")
+        rows = packing.score_packed(model, contexts, choices, tokenizer.pad_token_id, "cpu")
     requests = [
         (c, choice) for c, options in zip(contexts, choices, strict=True) for choice in options
     ]
     expected = engine.score_tokens(model, tokenizer, requests, batch_size=1)
     assert [s for row in rows for s in row] == [
-        engine.ChoiceScore(pytest.approx(e.sum_logprob, abs=1e-4), e.n_tokens) for e in expected
+        (pytest.approx(e.sum_logprob, abs=1e-4), e.n_tokens) for e in expected
     ]
 
 
