@@ -77,7 +77,8 @@ def score_packed(
 
     After the keys and values of the tokens every prompt starts with (``prefix``, encoded once
     per call, or else the batch's own shared prefix, encoded here), each row packs
-    :data:`PROMPTS_PER_ROW` consecutive prompts: their remaining tokens but the last, then, for
+    :data:`PROMPTS_PER_ROW` prompts (see :func:`row_members`): their remaining tokens but the
+    last, then, for
     every choice, the prompt's last token and the choice's tokens but the last. A block
     attention mask lets each prompt see the prefix and itself, and each choice the prefix, its
     prompt and itself, never another prompt or choice; position ids restart for each prompt and
@@ -95,10 +96,9 @@ def score_packed(
     if prefix is None or any(len(c) <= prefix.length for c in contexts):
         prefix = encode_prefix(module, contexts, device)
     shared = prefix.length if prefix is not None else 0
-    rows = [
-        _packed_row(contexts, continuations, range(start, start + PROMPTS_PER_ROW), shared)
-        for start in range(0, len(contexts), PROMPTS_PER_ROW)
-    ]
+    choice_lengths = [sum(map(len, options)) for options in continuations]
+    memberships = row_members(choice_lengths, PROMPTS_PER_ROW)
+    rows = [_packed_row(contexts, continuations, members, shared) for members in memberships]
     width = max(len(row.tokens) for row in rows)
     keep = max(len(row.targets) for row in rows)
 
@@ -132,13 +132,14 @@ def score_packed(
     # log p(token) = logit - logsumexp: no full-vocabulary log-softmax copy.
     picked = logits.gather(2, targets.to(device)[:, :, None])[:, :, 0]
     logprobs = (picked - torch.logsumexp(logits, dim=-1)).cpu().tolist()
-    values = iter(
-        v for row, line in zip(rows, logprobs, strict=True) for v in line[keep - len(row.targets) :]
-    )
-    return [
-        [(float(sum(next(values) for _ in choice)), len(choice)) for choice in options]
-        for options in continuations
-    ]
+    scores: list[list[tuple[float, int]]] = [[] for _ in contexts]
+    for members, row, line in zip(memberships, rows, logprobs, strict=True):
+        values = iter(line[keep - len(row.targets) :])
+        for b in members:
+            scores[b] = [
+                (sum(next(values) for _ in choice), len(choice)) for choice in continuations[b]
+            ]
+    return scores
 
 
 @dataclass
@@ -152,15 +153,31 @@ class _Row:
     targets: list[int]
 
 
+def row_members(choice_lengths: Sequence[int], per_row: int) -> list[list[int]]:
+    """Which prompts share a row: dealt in order of choice length, back and forth.
+
+    The output projection covers as many final positions in every row as the row with the
+    most choice tokens has, so rows should hold similar amounts: with two per row, the prompt
+    with the longest choices shares a row with the one with the shortest. The batch's prompts
+    are of similar total length already (see :func:`pytest_warmth.engine.batches`).
+    """
+    order = sorted(range(len(choice_lengths)), key=lambda b: (-choice_lengths[b], b))
+    count = max(1, -(-len(order) // per_row))
+    rows: list[list[int]] = [[] for _ in range(count)]
+    for i, b in enumerate(order):
+        lap, place = divmod(i, count)
+        rows[place if lap % 2 == 0 else count - 1 - place].append(b)
+    return [row for row in rows if row]
+
+
 def _packed_row(
     contexts: Sequence[Sequence[int]],
     continuations: Sequence[Sequence[Sequence[int]]],
-    prompts: range,
+    members: Sequence[int],
     shared: int,
 ) -> _Row:
-    """Pack ``prompts`` (indices; those past the end are skipped) after ``shared`` tokens."""
+    """Pack the prompts ``members`` (indices) after ``shared`` tokens."""
     row = _Row([], [], [], [], [])
-    members = [b for b in prompts if b < len(contexts)]
     for b in members:  # the prompts' own tokens
         context = contexts[b]
         row.tokens += context[shared:-1]

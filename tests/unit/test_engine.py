@@ -147,3 +147,11 @@ def test_sliding_window_model_matches_reference(sliding_model: tuple[Any, Any]) 
     for message, row in zip(prompts, scores, strict=True):
         expected = [reference(model, tokenizer, message, choice) for choice in CHOICES[0]]
         assert [s.sum_logprob for s in row] == pytest.approx(expected, abs=1e-4)
+
+
+def test_rows_pair_long_choices_with_short_ones() -> None:
+    assert packing.row_members([5, 9, 1, 7], 2) == [[1, 2], [3, 0]]
+    assert packing.row_members([3, 3, 3], 2) == [[0], [1, 2]]
+    rows = packing.row_members(list(range(11)), 4)
+    assert sorted(b for row in rows for b in row) == list(range(11))
+    assert sorted(len(row) for row in rows) == [3, 4, 4]
