@@ -4,7 +4,8 @@ On the embedded SmolLM2-135M-Instruct (CPU, float32) with a quickly trained LoRA
 
 1. the CPU's matmul rate, measured here (float32, shapes of SmolLM2's projections);
 2. identical multiple-choice work (the default gate's multiple-choice prompts and choices, one
-   side, same loaded weights, same batch size) through pytest-warmth's scorer and through
+   side, same loaded weights, same batch size, the same untimed warm-up on the first two
+   batches) through pytest-warmth's scorer and through
    lm-evaluation-harness's ``HFLM.loglikelihood``: requests per second, their ratio, the
    largest log-likelihood difference and the share of the FLOP rate our scorer reaches;
 3. real ``pytest --warmth-model=ADAPTER`` runs: the default profile with an empty answer
@@ -147,7 +148,11 @@ def against_lm_eval(
     prompts, choices = default_mc_work(count)
     requests = sum(len(c) for c in choices)
     log(f"{len(prompts)} prompts, {requests} choice requests")
+    warm = 2 * batch_size  # both tools get the same untimed warm-up on the first prompts
     with pair.base.activate():
+        engine.score_choices(
+            pair.base.module, pair.tokenizer, prompts[:warm], choices[:warm], batch_size=batch_size
+        )
         ours, ours_time = timed(
             lambda: engine.score_choices(
                 pair.base.module, pair.tokenizer, prompts, choices, batch_size=batch_size
@@ -184,6 +189,8 @@ def against_lm_eval(
             batch_size=batch_size,
             device="cpu",
         )
+        first = sum(len(options) for options in choices[:warm])
+        lm.loglikelihood(instances[:first], disable_tqdm=True)
         theirs, their_time = timed(lambda: lm.loglikelihood(instances, disable_tqdm=True))
     flat = [s.sum_logprob for row in ours for s in row]
     picks_ours = [engine.pick(row) for row in ours]
@@ -217,6 +224,10 @@ def bfloat16_agreement(
 
     pair = load_pair(resolve_pair(str(adapter), None), device="cpu", dtype="bfloat16")
     with pair.base.activate():
+        warm = 2 * batch_size
+        engine.score_choices(
+            pair.base.module, pair.tokenizer, prompts[:warm], choices[:warm], batch_size=batch_size
+        )
         scores, took = timed(
             lambda: engine.score_choices(
                 pair.base.module, pair.tokenizer, prompts, choices, batch_size=batch_size

@@ -150,7 +150,9 @@ def test_hunt_runs_on_smollm2(pytester: pytest.Pytester, smollm2_zero_adapter: P
 
 
 def test_prefix_cached_scores_match_one_sequence_reference_on_smollm2() -> None:
-    """The optimised scorer against the plain reference on the real model: 1e-4, same picks."""
+    """The optimised scorer against the plain reference on the real model: same picks, and
+    1e-4, or 1e-5 relative for long choices (their sums carry float32 rounding from every
+    token: a 15-token sum of -51.45 differed by 1.15e-4, 2e-6 relative)."""
     from pytest_warmth import engine
     from pytest_warmth.models.loading import load_pair
     from pytest_warmth.models.testing import reference_choice_logprob
@@ -166,7 +168,7 @@ def test_prefix_cached_scores_match_one_sequence_reference_on_smollm2() -> None:
         expected = [
             reference_choice_logprob(pair.base.module, pair.tokenizer, prompt, c) for c in choices
         ]
-        assert [s.sum_logprob for s in row] == pytest.approx(expected, abs=1e-4)
+        assert [s.sum_logprob for s in row] == pytest.approx(expected, rel=1e-5, abs=1e-4)
         assert engine.pick(row) == expected.index(max(expected))
 
 
