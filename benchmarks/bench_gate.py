@@ -125,7 +125,7 @@ def computed_gflop(
 
     render = engine.render_prompt
     contexts = [engine.encode_prompt(tokenizer, render(tokenizer, p)) for p in prompts]
-    shared = min(packing.common_prefix(contexts), min(len(c) for c in contexts) - 1)
+    shared = packing.shared_length(contexts)
     choice_tokens = sum(
         len(tokenizer(c, add_special_tokens=False)["input_ids"]) for o in choices for c in o
     )
@@ -134,6 +134,23 @@ def computed_gflop(
     head = model.get_output_embeddings().weight.numel()
     body = sum(p.numel() for n, p in model.named_parameters() if "lora_" not in n) - head
     return tokens, 2 * (tokens * body + choice_tokens * head) / 1e9
+
+
+def timed_base_scoring(
+    pair: Any, prompts: list[str], choices: list[list[str]], batch_size: int
+) -> tuple[Any, Any]:
+    """Our scores for the base side, timed after an untimed warm-up on the first two batches."""
+    from pytest_warmth import engine
+
+    def score(count: int) -> Any:
+        return engine.score_choices(
+            pair.base.module, pair.tokenizer, prompts[:count], choices[:count],
+            batch_size=batch_size,
+        )  # fmt: skip
+
+    with pair.base.activate():
+        score(2 * batch_size)
+        return timed(lambda: score(len(prompts)))
 
 
 def against_lm_eval(
@@ -148,16 +165,7 @@ def against_lm_eval(
     prompts, choices = default_mc_work(count)
     requests = sum(len(c) for c in choices)
     log(f"{len(prompts)} prompts, {requests} choice requests")
-    warm = 2 * batch_size  # both tools get the same untimed warm-up on the first prompts
-    with pair.base.activate():
-        engine.score_choices(
-            pair.base.module, pair.tokenizer, prompts[:warm], choices[:warm], batch_size=batch_size
-        )
-        ours, ours_time = timed(
-            lambda: engine.score_choices(
-                pair.base.module, pair.tokenizer, prompts, choices, batch_size=batch_size
-            )
-        )
+    ours, ours_time = timed_base_scoring(pair, prompts, choices, batch_size)
     tokens, gflop = computed_gflop(pair.base.module, pair.tokenizer, prompts, choices)
     result: dict[str, Any] = {
         "prompts": len(prompts),
@@ -189,7 +197,7 @@ def against_lm_eval(
             batch_size=batch_size,
             device="cpu",
         )
-        first = sum(len(options) for options in choices[:warm])
+        first = sum(len(options) for options in choices[: 2 * batch_size])  # the same warm-up
         lm.loglikelihood(instances[:first], disable_tqdm=True)
         theirs, their_time = timed(lambda: lm.loglikelihood(instances, disable_tqdm=True))
     flat = [s.sum_logprob for row in ours for s in row]
@@ -223,16 +231,7 @@ def bfloat16_agreement(
     from pytest_warmth.models.spec import resolve_pair
 
     pair = load_pair(resolve_pair(str(adapter), None), device="cpu", dtype="bfloat16")
-    with pair.base.activate():
-        warm = 2 * batch_size
-        engine.score_choices(
-            pair.base.module, pair.tokenizer, prompts[:warm], choices[:warm], batch_size=batch_size
-        )
-        scores, took = timed(
-            lambda: engine.score_choices(
-                pair.base.module, pair.tokenizer, prompts, choices, batch_size=batch_size
-            )
-        )
+    scores, took = timed_base_scoring(pair, prompts, choices, batch_size)
     same = sum(engine.pick(row) == p for row, p in zip(scores, picks, strict=True))
     row = {"seconds": round(took.seconds, 2), "same_picks_as_float32": same}
     log(f"bfloat16: {row}")

@@ -92,8 +92,8 @@ def score_choices(
     The prefix every prompt starts with (the chat template's system block) is encoded once per
     call, each prompt once, and all the choices of a prompt are packed into one row that reads
     the prompt's cached keys and values, so neither the prompt, usually most of the tokens, nor
-    padding between choices is encoded per choice. Batches are a function of the prompt lengths
-    alone, so base and tuned see identical batches.
+    padding between choices is encoded per choice. Batches are a function of the token lengths
+    (prompt plus choices) alone, so base and tuned see identical batches.
 
     Args:
         module: A causal language model (or a PEFT model in the wanted adapter state).

@@ -48,11 +48,19 @@ class Prefix:
     cache: Any
 
 
+def shared_length(contexts: Sequence[Sequence[int]]) -> int:
+    """Leading tokens all ``contexts`` share and can encode once.
+
+    Never a prompt's last token: every choice needs it as its first input.
+    """
+    return min(common_prefix(contexts), min(len(c) for c in contexts) - 1)
+
+
 def encode_prefix(module: Any, contexts: Sequence[Sequence[int]], device: str) -> Prefix | None:
-    """Encode, once, the tokens all ``contexts`` share (never a prompt's last token)."""
+    """Encode, once, the tokens all ``contexts`` share (see :func:`shared_length`)."""
     import torch
 
-    shared = min(common_prefix(contexts), min(len(c) for c in contexts) - 1)
+    shared = shared_length(contexts)
     if not shared:
         return None
     keep_one = {"logits_to_keep": 1} if accepts_logits_to_keep(module) else {}
@@ -78,13 +86,12 @@ def score_packed(
     After the keys and values of the tokens every prompt starts with (``prefix``, encoded once
     per call, or else the batch's own shared prefix, encoded here), each row packs
     :data:`PROMPTS_PER_ROW` prompts (see :func:`row_members`): their remaining tokens but the
-    last, then, for
-    every choice, the prompt's last token and the choice's tokens but the last. A block
-    attention mask lets each prompt see the prefix and itself, and each choice the prefix, its
-    prompt and itself, never another prompt or choice; position ids restart for each prompt and
-    choice as if it stood alone. Rows are padded on the left, so every row's choices end the
-    row and the output projection runs only on the last positions, where every scored
-    log-probability comes from.
+    last, then, for every choice, the prompt's last token and the choice's tokens but the last.
+    A block attention mask lets each prompt see the prefix and itself, and each choice the
+    prefix, its prompt and itself, never another prompt or choice; position ids restart for
+    each prompt and choice as if it stood alone. Rows are padded on the left, so every row's
+    choices end the row and the output projection runs only on the last positions, where every
+    scored log-probability comes from.
 
     Returns:
         For each prompt and choice: the summed log-probability and the number of tokens.

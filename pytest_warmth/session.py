@@ -264,9 +264,9 @@ class WarmthSession:
             start = time.perf_counter()
             copies = None
             if self.settings.cache is not None:
-                from pytest_warmth.models.gguf_copies import GgufCopies
+                from pytest_warmth.models.gguf_copies import DIRECTORY_NAME, GgufCopies
 
-                copies = GgufCopies(self.settings.cache / "gguf", self._hash_memo())
+                copies = GgufCopies(self.settings.cache / DIRECTORY_NAME, self._hash_memo())
             self.models = load_pair(
                 self.pair_spec,
                 device=self.settings.device,
@@ -417,8 +417,9 @@ class WarmthSession:
             def sequential() -> SequentialMcNemar:
                 return SequentialMcNemar(threshold=threshold)
 
-        scorers = self._scorers()
-        if sequential is None:
+        prefetch = sequential is None  # a sequential test asks cell by cell, chunk by chunk
+        scorers = self._scorers(prefetch=prefetch)
+        if prefetch:
             gate.prefetch(
                 self.models,
                 self.plan,
@@ -451,10 +452,12 @@ class WarmthSession:
             self.results[gate.Cell(result.suite, result.context, result.belief)] = result
         self.amplifications = verdicts.amplification(outcomes)
 
-    def _scorers(self) -> dict[str, CachedScorer]:
+    def _scorers(self, *, prefetch: bool) -> dict[str, CachedScorer]:
         """Each side's scorer, through the answer cache when its weight files are known.
 
-        A hub model without local files has no content hash and is never cached.
+        A hub model without local files has no content hash and is never cached. With
+        ``prefetch`` (see :func:`pytest_warmth.gate.prefetch`), a LoRA adapter is folded into the
+        weights for the tuned side, whose answers then carry other rounding and their own key.
         """
         from pytest_warmth.answer_cache import AnswerCache, CachedScorer, CacheStats, side_id
 
@@ -478,8 +481,7 @@ class WarmthSession:
             weights["tuned"] = weights["base"]
         elif self.pair_spec.tuned.kind is SpecKind.ADAPTER:
             weights["tuned"] = [self.digest("base"), self.digest("tuned")]
-            if not self.settings.sequential and self.models.tuned.merged is not None:
-                # gate.prefetch folds a LoRA adapter into the weights: other rounding.
+            if prefetch and self.models.tuned.merged is not None:
                 weights["tuned"].append("lora-merged")
         else:
             weights["tuned"] = [self.digest("tuned")]

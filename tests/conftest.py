@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pytest_warmth.models.gguf_copies import DIRECTORY_NAME
 from pytest_warmth.models.testing import build_lora_adapter, build_tiny_model
 
 
@@ -109,6 +110,6 @@ def private_answer_cache(
     copies in it are shared, so the embedded model is de-quantised once per test session."""
     directory = tmp_path / "answer-cache"
     directory.mkdir()
-    (directory / "gguf").symlink_to(shared_gguf_copies, target_is_directory=True)
+    (directory / DIRECTORY_NAME).symlink_to(shared_gguf_copies, target_is_directory=True)
     monkeypatch.setenv("PYTEST_WARMTH_CACHE", str(directory))
     return directory

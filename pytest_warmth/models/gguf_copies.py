@@ -21,6 +21,8 @@ from typing import Any
 
 from pytest_warmth.hashing import file_digest
 
+DIRECTORY_NAME = "gguf"
+"""The copies' folder inside the answer cache directory."""
 MAX_BYTES = 4 * 2**30
 """Models larger than this (de-quantised) are not copied: the disk cost would outweigh the
 seconds saved."""
