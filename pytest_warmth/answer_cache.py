@@ -30,8 +30,8 @@ from pytest_warmth import engine
 
 SCHEMA = 1
 """Layout of the SQLite file; another value rebuilds it."""
-SCORER_VERSION = 4
-"""Bumped whenever the engine's numbers could change (4: packed rows, block mask)."""
+SCORER_VERSION = 5
+"""Bumped whenever the engine's numbers could change (5: output projection on gathered rows)."""
 FILE_NAME = "answers.sqlite"
 CHUNK_BATCHES = 8
 """Batches computed between two commits (what an interruption can lose at most)."""

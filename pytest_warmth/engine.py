@@ -206,33 +206,32 @@ def score_tokens(
 
     results: list[ChoiceScore | None] = [None] * len(requests)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-    keep_logits = packing.accepts_logits_to_keep(module)
     lengths = [len(ctx) + len(cont) - 1 for ctx, cont in requests]
     with torch.inference_mode():
         for batch in batches(lengths, batch_size):
             width = max(lengths[k] for k in batch)
-            keep = max(len(requests[k][1]) for k in batch)
             ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
             mask = torch.zeros((len(batch), width), dtype=torch.long)
+            scored = torch.zeros((len(batch), width), dtype=torch.bool)
             for row, k in enumerate(batch):
                 sequence = (list(requests[k][0]) + list(requests[k][1]))[:-1]
                 ids[row, width - len(sequence) :] = torch.tensor(sequence)
                 mask[row, width - len(sequence) :] = 1
-            positions = (mask.cumsum(-1) - 1).clamp(min=0)
-            kwargs: dict[str, Any] = {"logits_to_keep": keep} if keep_logits else {}
-            logits = module(
-                input_ids=ids.to(device),
-                attention_mask=mask.to(device),
-                position_ids=positions.to(device),
-                use_cache=False,
-                **kwargs,
-            ).logits[:, -keep:, :]
-            logprobs = torch.log_softmax(logits.float(), dim=-1).cpu()
-            for row, k in enumerate(batch):
+                scored[row, width - len(requests[k][1]) :] = True
+            logprobs = iter(
+                packing.target_logprobs(
+                    module,
+                    scored,
+                    torch.tensor([token for k in batch for token in requests[k][1]]),
+                    input_ids=ids.to(device),
+                    attention_mask=mask.to(device),
+                    position_ids=(mask.cumsum(-1) - 1).clamp(min=0).to(device),
+                    use_cache=False,
+                ).tolist()
+            )
+            for k in batch:
                 continuation = requests[k][1]
-                target = torch.tensor(list(continuation))
-                span = logprobs[row, keep - len(continuation) :, :]
-                total = span.gather(1, target[:, None]).sum().item()
+                total = sum(next(logprobs) for _ in continuation)
                 results[k] = ChoiceScore(float(total), len(continuation))
             if after_batch is not None:
                 after_batch(batch)

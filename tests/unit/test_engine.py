@@ -155,3 +155,35 @@ def test_rows_pair_long_choices_with_short_ones() -> None:
     rows = packing.row_members(list(range(11)), 4)
     assert sorted(b for row in rows for b in row) == list(range(11))
     assert sorted(len(row) for row in rows) == [3, 4, 4]
+
+
+class _NoKeepModel(torch.nn.Module):
+    """A model whose ``forward`` has no ``logits_to_keep``: full logits, sliced by the scorer."""
+
+    def __init__(self, inner: Any) -> None:
+        super().__init__()
+        self.inner = inner
+        self.config = inner.config
+
+    def forward(self, input_ids: Any, attention_mask: Any = None, position_ids: Any = None,
+                use_cache: bool = False, cache: Any = None) -> Any:  # fmt: skip
+        return self.inner(input_ids=input_ids, attention_mask=attention_mask,
+                          position_ids=position_ids, use_cache=use_cache, cache=cache)  # fmt: skip
+
+
+@pytest.mark.parametrize("path", ["boolean mask", "position vector", "full logits"])
+def test_output_projection_paths_agree(
+    random_model: Path, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """However a transformers version lets us keep only scored positions, the scores agree."""
+    model, tokenizer = load(random_model)
+    if path == "position vector":
+        monkeypatch.setattr(packing, "_keeps_masked_positions", lambda: False)
+    scored_model = _NoKeepModel(model) if path == "full logits" else model
+    assert packing.accepts_logits_to_keep(scored_model) == (path != "full logits")
+    scores = engine.score_choices(scored_model, tokenizer, PROMPTS, CHOICES, batch_size=2)
+    for message, row, options in zip(PROMPTS, scores, CHOICES, strict=True):
+        for score, choice in zip(row, options, strict=True):
+            assert score.sum_logprob == pytest.approx(
+                reference(model, tokenizer, message, choice), abs=1e-4
+            )
