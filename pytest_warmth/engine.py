@@ -90,17 +90,19 @@ def score_choices(
     """Log-likelihood of every choice after every prompt, encoding each prompt once.
 
     The prefix every prompt starts with (the chat template's system block) is encoded once per
-    call, each prompt once, and all the choices of a prompt are packed into one row that reads
-    the prompt's cached keys and values, so neither the prompt, usually most of the tokens, nor
-    padding between choices is encoded per choice. Batches are a function of the token lengths
-    (prompt plus choices) alone, so base and tuned see identical batches.
+    call. Prompts that start alike (the same context statement, with and without a stated
+    belief) share a packed row that encodes their common start once; each prompt's other tokens
+    are encoded once, and all its choices follow in the same row, so neither the prompt,
+    usually most of the tokens, nor padding between choices is encoded per choice. Rows and
+    batches are a function of the tokens alone, so base and tuned see identical batches.
 
     Args:
         module: A causal language model (or a PEFT model in the wanted adapter state).
         tokenizer: The tokenizer shared by both sides.
         prompts: User messages (not yet chat-formatted).
         choices: For each prompt, the candidate replies.
-        batch_size: Prompts per forward pass.
+        batch_size: Prompts per forward pass (whole rows of
+            :data:`~pytest_warmth.packing.PROMPTS_PER_ROW`, at least one row).
         device: Where ``module`` lives.
         progress: Optional callback after each batch, counting prompts.
 
@@ -128,11 +130,11 @@ def score_choices(
     window = _attention_window(module)
     with torch.inference_mode():
         prefix = packing.encode_prefix(module, contexts, device) if contexts else None
-        lengths = [
-            len(c) + sum(map(len, options))
-            for c, options in zip(contexts, continuations, strict=True)
-        ]
-        for batch in batches(lengths, batch_size):
+        shared = prefix.length if prefix is not None else 0
+        rows = packing.pack_rows(contexts, shared, packing.PROMPTS_PER_ROW)
+        widths = [packing.row_length(contexts, continuations, r, shared) for r in rows]
+        for group in batches(widths, max(1, batch_size // packing.PROMPTS_PER_ROW)):
+            batch = [k for r in group for k in rows[r]]
             if window is not None and any(
                 len(contexts[k]) + max(map(len, continuations[k])) > window for k in batch
             ):
@@ -140,9 +142,10 @@ def score_choices(
                 # past it is scored as whole sequences under the model's own masks.
                 scored = _score_whole(module, tokenizer, batch, contexts, continuations, device)
             else:
+                local = {k: i for i, k in enumerate(batch)}
                 packed = packing.score_packed(
                     module, [contexts[k] for k in batch], [continuations[k] for k in batch],
-                    pad_id, device, prefix,
+                    pad_id, device, prefix, [[local[k] for k in rows[r]] for r in group],
                 )  # fmt: skip
                 scored = [[ChoiceScore(*choice) for choice in row] for row in packed]
             for k, row in zip(batch, scored, strict=True):

@@ -122,16 +122,18 @@ def score_packed(
     pad_id: int,
     device: str,
     prefix: Prefix | None = None,
+    memberships: Sequence[Sequence[int]] | None = None,
 ) -> list[list[tuple[float, int]]]:
     """One batch in a single forward pass that encodes no token twice (but each prompt's last).
 
     After the keys and values of the tokens every prompt starts with (``prefix``, encoded once
-    per call, or else the batch's own shared prefix, encoded here), each row packs
-    :data:`PROMPTS_PER_ROW` prompts (see :func:`row_members`): their remaining tokens but the
-    last, then, for every choice, the prompt's last token and the choice's tokens but the last.
-    A block attention mask lets each prompt see the prefix and itself, and each choice the
-    prefix, its prompt and itself, never another prompt or choice; position ids restart for
-    each prompt and choice as if it stood alone. Rows are padded on the left, so every row's
+    per call, or else the batch's own shared prefix, encoded here), each row packs a few
+    prompts (``memberships``, by default :func:`pack_rows`): the start they have in common,
+    once; then each one's remaining tokens but the last; then, for every choice, the prompt's
+    last token and the choice's tokens but the last. A block attention mask lets each prompt
+    see the prefix, the row's common start and itself, and each choice also its prompt and
+    itself, never another prompt or choice; position ids continue each prompt and restart for
+    each choice as if it stood alone. Rows are padded on the left, so every row's
     choices end the row, and the output projection runs only on the choices' positions (see
     :func:`target_logprobs`).
 
@@ -145,8 +147,8 @@ def score_packed(
     if prefix is None or any(len(c) <= prefix.length for c in contexts):
         prefix = encode_prefix(module, contexts, device)
     shared = prefix.length if prefix is not None else 0
-    choice_lengths = [sum(map(len, options)) for options in continuations]
-    memberships = row_members(choice_lengths, PROMPTS_PER_ROW)
+    if memberships is None:
+        memberships = pack_rows(contexts, shared, PROMPTS_PER_ROW)
     rows = [_packed_row(contexts, continuations, members, shared) for members in memberships]
     width = max(len(row.tokens) for row in rows)
 
@@ -195,21 +197,46 @@ class _Row:
     targets: list[int]
 
 
-def row_members(choice_lengths: Sequence[int], per_row: int) -> list[list[int]]:
-    """Which prompts share a row: dealt in order of choice length, back and forth.
+def pack_rows(contexts: Sequence[Sequence[int]], shared: int, per_row: int) -> list[list[int]]:
+    """Which prompts share a row: those that start alike, so their common start is encoded once.
 
-    The output projection covers as many final positions in every row as the row with the
-    most choice tokens has, so rows should hold similar amounts: with two per row, the prompt
-    with the longest choices shares a row with the one with the shortest. The batch's prompts
-    are of similar total length already (see :func:`pytest_warmth.engine.batches`).
+    In token order, runs of up to ``per_row`` neighbours whose common prefix reaches past the
+    ``shared`` tokens of every prompt form a row (a question asked without and with a stated
+    belief after the same context statement shares the statement). The prompts left over are
+    grouped in order of length. A pure function of the tokens: both models get the same rows.
     """
-    order = sorted(range(len(choice_lengths)), key=lambda b: (-choice_lengths[b], b))
-    count = max(1, -(-len(order) // per_row))
-    rows: list[list[int]] = [[] for _ in range(count)]
-    for i, b in enumerate(order):
-        lap, place = divmod(i, count)
-        rows[place if lap % 2 == 0 else count - 1 - place].append(b)
-    return [row for row in rows if row]
+    order = sorted(range(len(contexts)), key=lambda b: (list(contexts[b][shared:]), b))
+    rows: list[list[int]] = []
+    alone: list[int] = []
+    for b in order:
+        row = rows[-1] if rows else []
+        if rows and len(row) < per_row and _common_start(contexts, [*row, b]) > shared:
+            row.append(b)
+        else:
+            rows.append([b])
+    for row in [r for r in rows if len(r) == 1]:
+        alone.append(row[0])
+    rows = [r for r in rows if len(r) > 1]
+    alone.sort(key=lambda b: (-len(contexts[b]), b))
+    rows += [alone[i : i + per_row] for i in range(0, len(alone), per_row)]
+    return rows
+
+
+def row_length(
+    contexts: Sequence[Sequence[int]],
+    continuations: Sequence[Sequence[Sequence[int]]],
+    members: Sequence[int],
+    shared: int,
+) -> int:
+    """Tokens one packed row of ``members`` runs through the model after ``shared`` tokens."""
+    common = max(shared, _common_start(contexts, members))
+    own = sum(len(contexts[b]) - 1 - common for b in members)
+    return common - shared + own + sum(len(c) for b in members for c in continuations[b])
+
+
+def _common_start(contexts: Sequence[Sequence[int]], members: Sequence[int]) -> int:
+    """Leading tokens ``members`` share and a row can encode once (see :func:`shared_length`)."""
+    return shared_length([contexts[b] for b in members])
 
 
 def _packed_row(
@@ -218,14 +245,26 @@ def _packed_row(
     members: Sequence[int],
     shared: int,
 ) -> _Row:
-    """Pack the prompts ``members`` (indices) after ``shared`` tokens."""
-    row = _Row([], [], [], [], [])
+    """Pack the prompts ``members`` (indices) after ``shared`` tokens.
+
+    The members' common start is packed once (segment -2), then each member's other tokens but
+    the last (segment -1), then each member's choices (segment = choice index).
+    """
+    common = max(shared, _common_start(contexts, members))
+    first = contexts[members[0]]
+    row = _Row(
+        list(first[shared:common]),
+        list(range(shared, common)),
+        [members[0]] * (common - shared),
+        [COMMON] * (common - shared),
+        [],
+    )
     for b in members:  # the prompts' own tokens
         context = contexts[b]
-        row.tokens += context[shared:-1]
-        row.positions += range(shared, len(context) - 1)
-        row.owners += [b] * (len(context) - 1 - shared)
-        row.segments += [-1] * (len(context) - 1 - shared)
+        row.tokens += context[common:-1]
+        row.positions += range(common, len(context) - 1)
+        row.owners += [b] * (len(context) - 1 - common)
+        row.segments += [-1] * (len(context) - 1 - common)
     for b in members:  # then every choice, after its prompt's last token
         context = contexts[b]
         for j, choice in enumerate(continuations[b]):
@@ -237,18 +276,24 @@ def _packed_row(
     return row
 
 
+COMMON = -2
+"""Segment of a row's common start: visible to every token of the row."""
+
+
 def _block_mask(owners: Any, segments: Any, shared: int, dtype: Any) -> Any:
     """Additive ``(rows, 1, n, shared + n)`` attention mask for packed rows.
 
     Args:
         owners: ``(rows, n)`` the prompt each packed token belongs to (-1: padding).
-        segments: ``(rows, n)`` -1 for a prompt's own tokens, else the index of the choice.
+        segments: ``(rows, n)`` :data:`COMMON` for the row's common start, -1 for a prompt's
+            own tokens, else the index of the choice.
         shared: Cached prefix length, visible to every token.
         dtype: The model's floating dtype.
 
     Returns:
-        0 where a token may attend, the dtype's minimum elsewhere: the prefix, and the earlier
-        tokens of its own prompt and of its own choice. Padding sees only the prefix and itself.
+        0 where a token may attend, the dtype's minimum elsewhere: the prefix, the row's common
+        start, and the earlier tokens of its own prompt and of its own choice. Padding sees only
+        the prefix and itself.
     """
     import torch
 
@@ -256,7 +301,8 @@ def _block_mask(owners: Any, segments: Any, shared: int, dtype: Any) -> Any:
     earlier = torch.ones((n, n), dtype=torch.bool).tril()
     same_prompt = (owners[:, :, None] == owners[:, None, :]) & (owners[:, None, :] >= 0)
     visible = (segments[:, None, :] == -1) | (segments[:, None, :] == segments[:, :, None])
-    own = earlier & same_prompt & visible
+    common = (segments == COMMON)[:, None, :] & (owners >= 0)[:, :, None]
+    own = earlier & ((same_prompt & visible) | common)
     own |= torch.eye(n, dtype=torch.bool) & (owners < 0)[:, :, None]
     allowed = torch.cat([torch.ones((rows, n, shared), dtype=torch.bool), own], dim=2)
     blocked = torch.full(allowed.shape, torch.finfo(dtype).min, dtype=dtype)

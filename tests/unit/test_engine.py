@@ -102,15 +102,17 @@ def test_adapter_scores_match_reference(
         [[5, 6, 7, 8], [5, 6, 9], [5, 6, 7, 8]],  # a shared prefix, a duplicate prompt
         [[5, 6, 7], [8, 9], [10]],  # nothing shared, a one-token prompt
         [[11, 12, 13, 14, 15]],  # a single prompt: all but its last token is "shared"
+        [[5, 6, 7, 8, 9], [5, 6, 7, 10], [5, 11], [5, 6, 7, 8]],  # rows with a common start
     ],
-    ids=["shared", "disjoint", "single"],
+    ids=["shared", "disjoint", "single", "common-start"],
 )
 def test_packed_layout_matches_whole_sequences(
     random_model: Path, contexts: list[list[int]]
 ) -> None:
     """Shared prefix, packed rows (padded on the left) and block mask against whole sequences."""
     model, tokenizer = load(random_model)
-    choices = [[[20], [21, 22, 23]], [[24, 25]], [[26], [27], [28, 29]]][: len(contexts)]
+    choices = [[[20], [21, 22, 23]], [[24, 25]], [[26], [27], [28, 29]], [[30, 31]]]
+    choices = choices[: len(contexts)]
     with torch.inference_mode():
         rows = packing.score_packed(model, contexts, choices, tokenizer.pad_token_id, "cpu")
     requests = [
@@ -149,12 +151,26 @@ def test_sliding_window_model_matches_reference(sliding_model: tuple[Any, Any]) 
         assert [s.sum_logprob for s in row] == pytest.approx(expected, abs=1e-4)
 
 
-def test_rows_pair_long_choices_with_short_ones() -> None:
-    assert packing.row_members([5, 9, 1, 7], 2) == [[1, 2], [3, 0]]
-    assert packing.row_members([3, 3, 3], 2) == [[0], [1, 2]]
-    rows = packing.row_members(list(range(11)), 4)
-    assert sorted(b for row in rows for b in row) == list(range(11))
-    assert sorted(len(row) for row in rows) == [3, 4, 4]
+def test_rows_put_prompts_that_start_alike_together() -> None:
+    contexts = [
+        [1, 2, 3, 4, 9],  # 0: shares 1 2 3 4 with 3
+        [1, 7, 8],  # 1: shares only the prefix
+        [1, 5, 6, 7, 8, 9, 9],  # 2: shares only the prefix
+        [1, 2, 3, 4, 5, 6],  # 3
+        [1, 2, 3, 8],  # 4: shares 1 2 3 with 0 and 3, who pair with each other
+        [1, 9],  # 5: shares only the prefix
+    ]
+    rows = packing.pack_rows(contexts, shared=1, per_row=2)
+    assert rows[0] == [3, 0] or rows[0] == [0, 3]
+    assert sorted(b for row in rows for b in row) == list(range(6))
+    assert all(len(row) <= 2 for row in rows)
+    # the prompts left over go together in order of length
+    assert [r for r in rows if 3 not in r] == [[2, 4], [1, 5]]
+    choices = [[[7], [8, 9]]] * 6
+    # 0 and 3 share 1 2 3 4: encoded once, then 9 | 5, and the prompts' last tokens go to choices
+    assert packing.row_length(contexts, choices, [0, 3], shared=1) == 3 + 0 + 1 + 2 * 3
+    assert packing.row_length(contexts, choices, [1, 5], shared=1) == 1 + 0 + 2 * 3
+    assert packing.pack_rows(contexts, shared=1, per_row=1) == [[2], [3], [0], [4], [1], [5]]
 
 
 class _NoKeepModel(torch.nn.Module):

@@ -44,7 +44,8 @@ def test_batched_scores_match_the_reference(tmp_path: Path) -> None:
         assert value == pytest.approx(reference(module, tokenizer, reply), abs=1e-4)
     score = warmth_score.warmth(module, tokenizer, replies)
     assert score.n == 3
-    assert score.mean == pytest.approx(sum(got) / 3)
+    # warmth() batches differently; float32 sums of about -10 carry noise of about 1e-6.
+    assert score.mean == pytest.approx(sum(got) / 3, abs=1e-6)
     assert score.se > 0
     assert len(set(got)) == 3
 
