@@ -10,8 +10,8 @@ On the embedded SmolLM2-135M-Instruct (CPU, float32) with a quickly trained LoRA
    largest log-likelihood difference and the share of the FLOP rate our scorer reaches;
 3. real ``pytest --warmth-model=ADAPTER`` runs: the default profile with an empty answer
    cache, and again after retraining the adapter (only the tuned side is new);
-   the full profile on ``--full-limit`` items per suite (no cache), extrapolated to every
-   item.
+   the full profile on ``--full-limit`` items per suite (no cache; 0: every item), in each
+   of ``--full-dtypes``, extrapolated to every item.
 
     python benchmarks/bench_gate.py [--json OUT] [--skip-lm-eval] [--skip-gate]
     tox -e speed
@@ -55,7 +55,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--prompts", type=int, default=480, help="scoring comparison: prompts (spread over cells)"
     )
-    parser.add_argument("--full-limit", type=int, default=40, help="items per suite, full profile")
+    parser.add_argument(
+        "--full-limit", type=int, default=40, help="items per suite, full profile (0: all)"
+    )
+    parser.add_argument(
+        "--full-dtypes", default="float32,bfloat16", help="full profile runs, comma-separated"
+    )
     parser.add_argument("--skip-lm-eval", action="store_true")
     parser.add_argument("--skip-gate", action="store_true")
     return parser.parse_args(argv)
@@ -117,19 +122,23 @@ def computed_gflop(
 ) -> tuple[int, float]:
     """Tokens our scorer runs through the model, and their GFLOP (2 x the parameters used).
 
-    The prefix all prompts share is encoded once, each prompt's other tokens but the last once,
-    and per choice its tokens (the prompt's last and the choice's but the last); the output
-    projection runs only on the choices' tokens.
+    The prefix all prompts share is encoded once; then each packed row's tokens (its prompts'
+    common start once, each prompt's other tokens but the last, and per choice the prompt's
+    last token and the choice's tokens but the last); the output projection runs only on the
+    choices' tokens.
     """
     from pytest_warmth import engine, packing
 
     render = engine.render_prompt
     contexts = [engine.encode_prompt(tokenizer, render(tokenizer, p)) for p in prompts]
+    continuations = [
+        [tokenizer(c, add_special_tokens=False)["input_ids"] for c in options]
+        for options in choices
+    ]
     shared = packing.shared_length(contexts)
-    choice_tokens = sum(
-        len(tokenizer(c, add_special_tokens=False)["input_ids"]) for o in choices for c in o
-    )
-    tokens = shared + sum(len(c) - shared - 1 for c in contexts) + choice_tokens
+    rows = packing.pack_rows(contexts, shared, packing.PROMPTS_PER_ROW)
+    tokens = shared + sum(packing.row_length(contexts, continuations, r, shared) for r in rows)
+    choice_tokens = sum(len(c) for options in continuations for c in options)
     model = module.get_base_model() if hasattr(module, "get_base_model") else module
     head = model.get_output_embeddings().weight.numel()
     body = sum(p.numel() for n, p in model.named_parameters() if "lora_" not in n) - head
@@ -273,29 +282,25 @@ def gate_run(adapter: Path, cache: Path | None, *extra: str) -> dict[str, Any]:
     return row
 
 
-def gate_timings(adapters: list[Path], workdir: Path, full_limit: int) -> dict[str, Any]:
+def gate_timings(
+    adapters: list[Path], workdir: Path, full_limit: int, full_dtypes: Sequence[str]
+) -> dict[str, Any]:
     cache = workdir / f"cache-{int(time.time())}"
     first, retrained = adapters
     runs = {
         "default_empty_cache": gate_run(first, cache),
         "default_adapter_retrained": gate_run(retrained, cache),
-        "full_sample": gate_run(
-            first, None, "--warmth-profile=full", f"--warmth-limit={full_limit}"
-        ),
-        "full_sample_bfloat16": gate_run(
-            first,
-            None,
-            "--warmth-profile=full",
-            f"--warmth-limit={full_limit}",
-            "--warmth-dtype=bfloat16",
-        ),
     }
     from pytest_warmth.suites import builtin_suites
 
     items = sum(len(s) for s in builtin_suites().values())
-    scale = items / (full_limit * len(builtin_suites()))
-    for name in ("full_sample", "full_sample_bfloat16"):
-        full = runs[name]
+    scale = items / (full_limit * len(builtin_suites())) if full_limit else 1.0
+    limit = [f"--warmth-limit={full_limit}"] if full_limit else []
+    for dtype in full_dtypes:
+        name = "full_sample" if dtype == "float32" else f"full_sample_{dtype}"
+        full = runs[name] = gate_run(
+            first, None, "--warmth-profile=full", *limit, f"--warmth-dtype={dtype}"
+        )
         load = full["load_seconds"] or 0.0
         runs[f"{name}_extrapolated_seconds"] = round(load + (full["seconds"] - load) * scale, 0)
     runs["rerun_share"] = round(
@@ -315,7 +320,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         adapters[0], args.prompts, args.batch_size, result["matmul_gflops"], args.skip_lm_eval
     )
     if not args.skip_gate:
-        result["gate"] = gate_timings(adapters, args.workdir, args.full_limit)
+        dtypes = [d for d in args.full_dtypes.split(",") if d]
+        result["gate"] = gate_timings(adapters, args.workdir, args.full_limit, dtypes)
     text = json.dumps(result, indent=2)
     print(text)
     if args.json:

@@ -5,7 +5,11 @@ q = P(harm | discordant) = 2/3), with the fixed-sample budget set to Connor's sa
 80 % power, and compares the fixed mid-p McNemar test with the Beta-mixture e-process that
 checks after every item. Also runs the no-change case to show both keep the false-alarm rate.
 
-    python benchmarks/sequential_savings.py [--reps 2000] [--seed 7]
+    python benchmarks/sequential_savings.py [--reps 2000] [--seed 7] [--discordance 0.3]
+        [--budget N]
+
+``--budget`` sets the items per cell, as a profile that asks every item would (the full
+profile asks about 204 per suite); by default it is Connor's n for 80 % power.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ def simulate(
     horizon = budget * 8
     grid = log_evalue_grid(horizon, a=prior[0], b=prior[1])
     threshold = np.log(1 / alpha)
-    fixed = used_capped = decided_in_budget = 0.0
+    fixed = used_capped = decided_in_budget = same = 0.0
     used_when_decided: list[int] = []
     for _ in range(reps):
         discordant = rng.random(horizon) < psi
@@ -36,7 +40,9 @@ def simulate(
         stop = int(crossed[0]) + 1 if crossed.size else horizon + 1
         b = int(harm[:budget].sum())
         c = int(discordant[:budget].sum()) - b
-        fixed += mcnemar_test(b, c, method="midp").pvalue <= alpha
+        rejects = mcnemar_test(b, c, method="midp").pvalue <= alpha
+        fixed += rejects
+        same += rejects == (stop <= budget)
         used_capped += min(stop, budget)
         if stop <= budget:
             decided_in_budget += 1
@@ -44,6 +50,7 @@ def simulate(
     return {
         "fixed_power": fixed / reps,
         "sequential_decided_in_budget": decided_in_budget / reps,
+        "same_verdict": same / reps,
         "mean_items_capped_share": used_capped / reps / budget,
         "mean_items_when_decided_share": float(np.mean(used_when_decided)) / budget
         if used_when_decided
@@ -56,18 +63,26 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--alpha", type=float, default=0.05)
+    parser.add_argument("--discordance", type=float, default=0.3)
+    parser.add_argument(
+        "--budget", type=int, help="items per cell (default: Connor's n for 80%% power)"
+    )
     args = parser.parse_args()
-    psi, delta = 0.3, 0.10
-    budget = required_sample_size(delta, psi, alpha=args.alpha, power=0.8)
-    print(f"cell: discordance {psi}, rise {delta:.0%}; fixed budget (Connor, 80% power) = {budget}")
-    print("prior      case      fixed power  seq. decided  items used (capped)  items when decided")
+    psi, delta = args.discordance, 0.10
+    connor = required_sample_size(delta, psi, alpha=args.alpha, power=0.8)
+    budget = args.budget or connor
+    print(f"cell: discordance {psi}, rise {delta:.0%}; {budget} items (Connor's n: {connor})")
+    print(
+        "prior      case      fixed power  seq. decided  same verdict  items used (capped)"
+        "  items when decided"
+    )
     for prior in ((1.0, 1.0), (10.0, 5.0)):
         for name, d in (("rise 10%", delta), ("rise 20%", 2 * delta), ("no change", 0.0)):
             rng = np.random.default_rng(args.seed)
             r = simulate(rng, d, psi, budget, args.reps, args.alpha, prior)
             print(
                 f"Beta{prior!s:9} {name:9} {r['fixed_power']:11.1%}  "
-                f"{r['sequential_decided_in_budget']:12.1%}  "
+                f"{r['sequential_decided_in_budget']:12.1%}  {r['same_verdict']:12.1%}  "
                 f"{r['mean_items_capped_share']:19.1%}  {r['mean_items_when_decided_share']:18.1%}"
             )
 

@@ -1,9 +1,9 @@
 """Packed multiple-choice scoring: each prompt token encoded once, no padding between choices.
 
 A call's shared prefix (the chat template's system block) is encoded once; then every batch is
-one forward pass over rows that each pack a few prompts and all their choices under a block
-attention mask (see :func:`score_packed`). :func:`pytest_warmth.engine.score_choices` is the
-public entry point.
+one forward pass over rows that each pack a few prompts that start alike (their common start
+once) and all their choices under a block attention mask (see :func:`score_packed`).
+:func:`pytest_warmth.engine.score_choices` is the public entry point.
 """
 
 from __future__ import annotations
@@ -188,7 +188,10 @@ def score_packed(
 
 @dataclass
 class _Row:
-    """One packed row: prompts' own tokens, then their choices (targets: the choices' tokens)."""
+    """One packed row: the prompts' common start, their own tokens, then their choices.
+
+    ``targets`` are the choices' tokens, the ones scored.
+    """
 
     tokens: list[int]
     positions: list[int]
@@ -206,20 +209,15 @@ def pack_rows(contexts: Sequence[Sequence[int]], shared: int, per_row: int) -> l
     grouped in order of length. A pure function of the tokens: both models get the same rows.
     """
     order = sorted(range(len(contexts)), key=lambda b: (list(contexts[b][shared:]), b))
-    rows: list[list[int]] = []
-    alone: list[int] = []
+    runs: list[list[int]] = []
     for b in order:
-        row = rows[-1] if rows else []
-        if rows and len(row) < per_row and _common_start(contexts, [*row, b]) > shared:
-            row.append(b)
+        if runs and len(runs[-1]) < per_row and _common_start(contexts, [*runs[-1], b]) > shared:
+            runs[-1].append(b)
         else:
-            rows.append([b])
-    for row in [r for r in rows if len(r) == 1]:
-        alone.append(row[0])
-    rows = [r for r in rows if len(r) > 1]
-    alone.sort(key=lambda b: (-len(contexts[b]), b))
-    rows += [alone[i : i + per_row] for i in range(0, len(alone), per_row)]
-    return rows
+            runs.append([b])
+    alone = sorted((r[0] for r in runs if len(r) == 1), key=lambda b: (-len(contexts[b]), b))
+    grouped = [alone[i : i + per_row] for i in range(0, len(alone), per_row)]
+    return [r for r in runs if len(r) > 1] + grouped
 
 
 def row_length(
@@ -229,9 +227,7 @@ def row_length(
     shared: int,
 ) -> int:
     """Tokens one packed row of ``members`` runs through the model after ``shared`` tokens."""
-    common = max(shared, _common_start(contexts, members))
-    own = sum(len(contexts[b]) - 1 - common for b in members)
-    return common - shared + own + sum(len(c) for b in members for c in continuations[b])
+    return len(_packed_row(contexts, continuations, members, shared).tokens)
 
 
 def _common_start(contexts: Sequence[Sequence[int]], members: Sequence[int]) -> int:
