@@ -105,7 +105,10 @@ def load_pair(
     """
     device = resolve_device(device)
     for spec in (pair.base, pair.tuned):
-        if spec.kind is SpecKind.GGUF and spec.path is not None:
+        if spec.kind is not SpecKind.GGUF or spec.path is None:
+            continue
+        # A de-quantised copy exists only for a GGUF file that loaded: no need to read it again.
+        if gguf_copies is None or gguf_copies.find(spec.path, dtype) is None:
             check_gguf_architecture(spec.path)
     options: dict[str, Any] = {
         "dtype": dtype,
