@@ -214,13 +214,11 @@ def score_tokens(
         for batch in batches(lengths, batch_size):
             width = max(lengths[k] for k in batch)
             ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
-            scored = torch.zeros((len(batch), width), dtype=torch.bool)
             for row, k in enumerate(batch):
                 sequence = (list(requests[k][0]) + list(requests[k][1]))[:-1]
                 ids[row, width - len(sequence) :] = torch.tensor(sequence)
-                mask[row, width - len(sequence) :] = 1
-                scored[row, width - len(requests[k][1]) :] = True
+            mask = packing.tail_mask(width, [lengths[k] for k in batch]).long()
+            scored = packing.tail_mask(width, [len(requests[k][1]) for k in batch])
             logprobs = iter(
                 packing.target_logprobs(
                     module,

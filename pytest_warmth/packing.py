@@ -32,6 +32,16 @@ def _keeps_masked_positions() -> bool:
     return hasattr(modeling_utils, "slice_logits_to_keep")
 
 
+def tail_mask(width: int, counts: Sequence[int]) -> Any:
+    """``(len(counts), width)`` boolean: the last ``counts[r]`` positions of row ``r``.
+
+    What a row padded on the left to ``width`` holds (its tokens), or scores (its targets).
+    """
+    import torch
+
+    return torch.arange(width)[None, :] >= (width - torch.tensor(counts))[:, None]
+
+
 def target_logprobs(module: Any, scored: Any, targets: Any, **inputs: Any) -> Any:
     """Log-probabilities of the scored tokens, the output projection run only where needed.
 
@@ -165,7 +175,7 @@ def score_packed(
     if prefix is not None:
         cache = copy.deepcopy(prefix.cache)
         cache.batch_select_indices(torch.zeros(len(rows), dtype=torch.long, device=device))
-    scored = torch.tensor([[i >= width - len(row.targets) for i in range(width)] for row in rows])
+    scored = tail_mask(width, [len(row.targets) for row in rows])
     logprobs = target_logprobs(
         module,
         scored,
@@ -235,6 +245,10 @@ def _common_start(contexts: Sequence[Sequence[int]], members: Sequence[int]) -> 
     return shared_length([contexts[b] for b in members])
 
 
+COMMON = -2
+"""Segment of a row's common start: visible to every token of the row."""
+
+
 def _packed_row(
     contexts: Sequence[Sequence[int]],
     continuations: Sequence[Sequence[Sequence[int]]],
@@ -243,8 +257,8 @@ def _packed_row(
 ) -> _Row:
     """Pack the prompts ``members`` (indices) after ``shared`` tokens.
 
-    The members' common start is packed once (segment -2), then each member's other tokens but
-    the last (segment -1), then each member's choices (segment = choice index).
+    The members' common start is packed once (segment :data:`COMMON`), then each member's other
+    tokens but the last (segment -1), then each member's choices (segment = choice index).
     """
     common = max(shared, _common_start(contexts, members))
     first = contexts[members[0]]
@@ -270,10 +284,6 @@ def _packed_row(
             row.owners += [b] * len(choice)
             row.segments += [j] * len(choice)
     return row
-
-
-COMMON = -2
-"""Segment of a row's common start: visible to every token of the row."""
 
 
 def _block_mask(owners: Any, segments: Any, shared: int, dtype: Any) -> Any:
