@@ -187,7 +187,8 @@ def _read_yaml(source: str, text: str) -> tuple[dict[str, Any], list[dict[str, A
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise ProbeSuiteError(source, line, None, f"invalid YAML: {exc}") from None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ProbeSuiteError(source, line, None, f"invalid YAML: {problem}") from None
     if not isinstance(data, dict):
         raise ProbeSuiteError(source, 1, None, "expected a mapping with 'name' and 'items'")
     items = data.get("items")

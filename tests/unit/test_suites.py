@@ -90,6 +90,16 @@ def test_duplicate_id_points_at_second_record(tmp_path: Path) -> None:
         load_suite(path)
 
 
+def test_invalid_yaml_is_one_line_with_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("name: x\nitems: [\n")
+    with pytest.raises(ProbeSuiteError) as info:
+        load_suite(path)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}:3: invalid YAML: ")
+
+
 def test_empty_suite(tmp_path: Path) -> None:
     with pytest.raises(ProbeSuiteError, match="no items"):
         load_suite(write_yaml(tmp_path / "e.yaml", []))
