@@ -186,8 +186,13 @@ class CachedScorer:
         batch_size: int = 16,
         device: str = "cpu",
         progress: engine.Progress | None = None,
+        prepare: Callable[[], None] | None = None,
     ) -> list[list[engine.ChoiceScore]]:
-        """:func:`pytest_warmth.engine.score_choices`, reusing stored scores."""
+        """:func:`pytest_warmth.engine.score_choices`, reusing stored scores.
+
+        ``prepare``, when given, is called once before the first score is computed (not at all
+        when every answer is stored), e.g. to switch ``module`` into this side's mode.
+        """
         keys = [
             digest(self.side_id, "mc", p, list(c)) for p, c in zip(prompts, choices, strict=True)
         ]
@@ -206,7 +211,7 @@ class CachedScorer:
                 and all(isinstance(v, list) and len(v) == 2 for v in value)
             )
 
-        values = self._through(keys, compute, valid, batch_size, progress)
+        values = self._through(keys, compute, valid, batch_size, progress, prepare)
         return [[engine.ChoiceScore(float(s), int(n)) for s, n in row] for row in values]
 
     def generate(
@@ -219,8 +224,12 @@ class CachedScorer:
         batch_size: int = 16,
         device: str = "cpu",
         progress: engine.Progress | None = None,
+        prepare: Callable[[], None] | None = None,
     ) -> list[str]:
-        """:func:`pytest_warmth.engine.generate`, reusing stored replies."""
+        """:func:`pytest_warmth.engine.generate`, reusing stored replies.
+
+        ``prepare``: as in :meth:`score_choices`.
+        """
         keys = [digest(self.side_id, "generate", max_new_tokens, p) for p in prompts]
 
         def compute(indices: Sequence[int]) -> list[Any]:
@@ -229,7 +238,9 @@ class CachedScorer:
                 max_new_tokens=max_new_tokens, batch_size=batch_size, device=device,
             )  # fmt: skip
 
-        values = self._through(keys, compute, lambda _, v: isinstance(v, str), batch_size, progress)
+        values = self._through(
+            keys, compute, lambda _, v: isinstance(v, str), batch_size, progress, prepare
+        )
         return [str(v) for v in values]
 
     def _through(
@@ -239,6 +250,7 @@ class CachedScorer:
         valid: Callable[[int, Any], bool],
         batch_size: int,
         progress: engine.Progress | None,
+        prepare: Callable[[], None] | None = None,
     ) -> list[Any]:
         """Values for ``keys``: this run's, then stored ones, then the rest, computed in chunks."""
         values: list[Any] = [self.memo.get(key) for key in keys]
@@ -258,6 +270,8 @@ class CachedScorer:
         self.stats.reused += reused
         if progress is not None and done:
             progress(done, len(keys))
+        if missing and prepare is not None:
+            prepare()
         step = CHUNK_BATCHES * batch_size
         for start in range(0, len(missing), step):
             chunk = missing[start : start + step]

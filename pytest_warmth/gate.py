@@ -9,10 +9,11 @@ correction across the run's cells.
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pytest_warmth import contexts, engine
 from pytest_warmth.answer_cache import CachedScorer
@@ -174,13 +175,40 @@ def _choices_asked(suite: ProbeSuite, probes: Sequence[Probe]) -> list[list[str]
     ]
 
 
+class _OnDemand:
+    """Enters a side's context the first time something must be computed, exits it on close.
+
+    Switching a PEFT model between sides is not free (``disable_adapter`` inspects every
+    layer; folding a LoRA adapter rewrites the weights), and a side whose answers are all
+    stored needs no switch at all.
+    """
+
+    def __init__(self, enter: Callable[[], contextlib.AbstractContextManager[Any]]) -> None:
+        self._enter = enter
+        self._stack = contextlib.ExitStack()
+        self._entered = False
+
+    def __call__(self) -> None:
+        if not self._entered:
+            self._stack.enter_context(self._enter())
+            self._entered = True
+
+    def __enter__(self) -> _OnDemand:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+
 def _each_side(
-    pair: ModelPair, run: Callable[[Side], list[T]], *, merge: bool = False
+    pair: ModelPair, run: Callable[[Side, Callable[[], None]], list[T]], *, merge: bool = False
 ) -> dict[str, list[T]]:
     """``run`` for the base and then the tuned side (once when both are the very same weights).
 
-    With ``merge``, a LoRA adapter is folded into the weights for the tuned side (faster); the
-    base has been asked already, on the untouched weights.
+    ``run`` gets the side and a ``prepare`` callable to call before computing anything: it
+    switches the model into the side's mode, so a side answered entirely from stored answers
+    never switches. With ``merge``, a LoRA adapter is folded into the weights for the tuned
+    side (faster); the base has been asked already, on the untouched weights.
     """
     answers: dict[str, list[T]] = {}
     for side in pair.sides():
@@ -190,8 +218,8 @@ def _each_side(
             answers["tuned"] = answers["base"]
             continue
         activate = side.merged if merge and side.merged is not None else side.activate
-        with activate():
-            answers[side.role] = run(side)
+        with _OnDemand(activate) as prepare:
+            answers[side.role] = run(side, prepare)
     return answers
 
 
@@ -209,7 +237,7 @@ def _ask_mc(
     """Both models' multiple-choice picks, as outcomes."""
     choices = _choices_asked(suite, probes)
 
-    def run(side: Side) -> list[int]:
+    def run(side: Side, prepare: Callable[[], None]) -> list[int]:
         scores = scorers[side.role].score_choices(
             side.module,
             pair.tokenizer,
@@ -218,6 +246,7 @@ def _ask_mc(
             batch_size=batch_size,
             device=pair.device,
             progress=progress(side.role),
+            prepare=prepare,
         )
         return [engine.pick(row, suite.mc_rule) for row in scores]
 
@@ -272,18 +301,18 @@ def prefetch(
             mc_prompts += cell_messages(plan, cell)
             mc_choices += _choices_asked(suite, suite.probes)
 
-    def run(side: Side) -> list[None]:
+    def run(side: Side, prepare: Callable[[], None]) -> list[None]:
         scorer = scorers[side.role]
         callback = progress(side.role) if progress is not None else None
         if mc_prompts:
             scorer.score_choices(
                 side.module, pair.tokenizer, mc_prompts, mc_choices, batch_size=batch_size,
-                device=pair.device, progress=callback,
+                device=pair.device, progress=callback, prepare=prepare,
             )  # fmt: skip
         if replies:
             scorer.generate(
                 side.module, pair.tokenizer, replies, max_new_tokens=plan.max_new_tokens,
-                batch_size=batch_size, device=pair.device, progress=callback,
+                batch_size=batch_size, device=pair.device, progress=callback, prepare=prepare,
             )  # fmt: skip
         return []
 
@@ -314,7 +343,7 @@ def _ask_generate(
 ) -> list[ItemOutcome]:
     """Both models' greedy replies, graded, as outcomes."""
 
-    def run(side: Side) -> list[str]:
+    def run(side: Side, prepare: Callable[[], None]) -> list[str]:
         return scorers[side.role].generate(
             side.module,
             pair.tokenizer,
@@ -323,6 +352,7 @@ def _ask_generate(
             batch_size=batch_size,
             device=pair.device,
             progress=progress(side.role),
+            prepare=prepare,
         )
 
     replies = _each_side(pair, run)

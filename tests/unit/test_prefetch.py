@@ -63,3 +63,14 @@ def test_prefetch_matches_per_cell_answers_and_restores_the_base(
     monkeypatch.setattr(engine, "score_choices", lambda *a, **k: pytest.fail("recomputed"))
     for cell in plan.cells:
         gate.evaluate_cell(pair, plan, cell, batch_size=4, scorers=fetched)
+
+    # Sides whose answers are all known are not switched: no adapter toggle, no fold.
+    def no_switch() -> None:
+        pytest.fail("switched a side whose answers are all known")
+
+    for side in (pair.base, pair.tuned):
+        monkeypatch.setattr(side, "activate", no_switch)
+    monkeypatch.setattr(pair.tuned, "merged", no_switch)
+    gate.prefetch(pair, plan, plan.cells, batch_size=4, scorers=fetched)
+    for cell in plan.cells:
+        gate.evaluate_cell(pair, plan, cell, batch_size=4, scorers=fetched)
