@@ -164,8 +164,8 @@ def cell_messages(plan: GatePlan, cell: Cell) -> list[str]:
 ProgressFactory = Callable[[Cell, str], "engine.Progress | None"]
 Scorers = Mapping[str, CachedScorer]
 """The scorer of each side (``base``, ``tuned``), with or without an answer cache."""
-SEQUENTIAL_CHUNK = 32
-"""Items scored between two looks of the sequential test."""
+SEQUENTIAL_LOOK = 8
+"""Fewest items a cell adds between two looks of its sequential test."""
 
 
 def _choices_asked(suite: ProbeSuite, probes: Sequence[Probe]) -> list[list[str]]:
@@ -281,6 +281,7 @@ def prefetch(
     batch_size: int,
     scorers: Scorers,
     progress: Callable[[str], engine.Progress | None] | None = None,
+    merge: bool = True,
 ) -> None:
     """Ask each side every prompt of ``cells`` up front: all the base's, then all the tuned's.
 
@@ -289,6 +290,8 @@ def prefetch(
     once, and the adapter is switched once (a LoRA adapter folded into the weights, see
     :attr:`pytest_warmth.models.loading.Side.merged`). The answers land in the scorers' memo
     (and the answer cache), so :func:`evaluate_cell` then only reads them.
+
+    ``merge=False`` keeps a LoRA adapter unfolded, for scorers keyed without the fold.
     """
     mc_prompts: list[str] = []
     mc_choices: list[list[str]] = []
@@ -300,6 +303,21 @@ def prefetch(
         else:
             mc_prompts += cell_messages(plan, cell)
             mc_choices += _choices_asked(suite, suite.probes)
+    _fetch(pair, plan, mc_prompts, mc_choices, replies, batch_size, scorers, progress, merge)
+
+
+def _fetch(
+    pair: ModelPair,
+    plan: GatePlan,
+    mc_prompts: Sequence[str],
+    mc_choices: Sequence[Sequence[str]],
+    replies: Sequence[str],
+    batch_size: int,
+    scorers: Scorers,
+    progress: Callable[[str], engine.Progress | None] | None,
+    merge: bool,
+) -> None:
+    """Each side's scores of ``mc_prompts`` and replies to ``replies``, into its scorer."""
 
     def run(side: Side, prepare: Callable[[], None]) -> list[None]:
         scorer = scorers[side.role]
@@ -316,7 +334,7 @@ def prefetch(
             )  # fmt: skip
         return []
 
-    _each_side(pair, run, merge=True)
+    _each_side(pair, run, merge=merge)
 
 
 def mc_adopted(belief: str, probe: Probe, picked: str) -> bool | None:
@@ -431,67 +449,166 @@ def evaluate_cell(
         batch_size: Prompts per forward pass.
         progress: Optional progress callback factory.
         sequential: When given, a factory for the anytime-valid test: items are asked in a
-            seeded random order, in chunks, and the cell stops as soon as the test decides.
+            seeded random order, :data:`SEQUENTIAL_LOOK` at a time, and the cell stops at the
+            first look after the test decides (see :func:`evaluate_sequentially` for many
+            cells at once).
         judge: Generate mode: a judge model that decides right or wrong (default: rules).
         scorers: Each side's scorer, e.g. through the answer cache (default: no cache).
 
     Returns:
-        The paired outcomes (only the items used, when a sequential test stopped early), and
+        The paired outcomes (only the items asked, when a sequential test stopped early), and
         the items a refusal took out of the comparison.
     """
-    suite = plan.suites[cell.suite]
-    messages = cell_messages(plan, cell)
-    mode = plan.scoring[cell.suite]
-
     if scorers is None:
         scorers = {"base": CachedScorer(), "tuned": CachedScorer()}
+    monitor = sequential() if sequential is not None else None
+    run = _CellRun(pair, plan, cell, batch_size, progress, monitor, judge, scorers)
+    look = SEQUENTIAL_LOOK if monitor is not None else max(len(run.order), 1)
+    while not run.done:
+        run.feed(run.next_items(look))
+    return run.result()
 
-    def callbacks(role: str) -> engine.Progress | None:
-        return progress(cell, role) if progress is not None else None
 
-    def ask(indices: Sequence[int]) -> list[ItemOutcome]:
-        probes = [suite.probes[i] for i in indices]
-        prompts = [messages[i] for i in indices]
-        if mode == "generate":
+def evaluate_sequentially(
+    pair: ModelPair,
+    plan: GatePlan,
+    cells: Sequence[Cell],
+    *,
+    batch_size: int,
+    sequential: Callable[[], SequentialMcNemar],
+    scorers: Scorers,
+    judge: Judge | None = None,
+    progress: Callable[[str], engine.Progress | None] | None = None,
+) -> list[PairedCell]:
+    """Every cell under its own anytime-valid test, in rounds across the cells still open.
+
+    Each round takes the next items of every undecided cell (at least
+    :data:`SEQUENTIAL_LOOK` per cell, more when so few cells are open that a round would not
+    fill one batch) and asks them in one call per side, so batches stay full; then every cell
+    looks at its test. A decided cell asks nothing more, so the compute
+    saved is the items saved. Any look schedule keeps the test valid (Ville's inequality).
+
+    Args:
+        pair: The loaded models.
+        plan: The run's suites, scoring modes and seed.
+        cells: The cells to evaluate.
+        batch_size: Prompts per forward pass.
+        sequential: A factory for each cell's test.
+        scorers: Each side's scorer (their memo carries a round's answers to its cells).
+        judge: Generate mode: a judge model that decides right or wrong (default: rules).
+        progress: Optional progress callback factory, called with a label per round and side.
+
+    Returns:
+        One :class:`PairedCell` per cell, in input order.
+    """
+    runs = [
+        _CellRun(pair, plan, cell, batch_size, None, sequential(), judge, scorers) for cell in cells
+    ]
+    rounds = 0
+    while open_runs := [run for run in runs if not run.done]:
+        rounds += 1
+        look = max(SEQUENTIAL_LOOK, -(-batch_size // len(open_runs)))
+        wanted = [(run, run.next_items(look)) for run in open_runs]
+
+        def label(role: str, rounds: int = rounds, cells: int = len(open_runs)) -> Any:
+            return progress(f"round {rounds}, {cells} cells open, {role}") if progress else None
+
+        mc_prompts: list[str] = []
+        mc_choices: list[list[str]] = []
+        replies: list[str] = []
+        for run, items in wanted:
+            prompts = [run.messages[i] for i in items]
+            if run.mode == "generate":
+                replies += prompts
+            else:
+                mc_prompts += prompts
+                mc_choices += _choices_asked(run.suite, [run.suite.probes[i] for i in items])
+        _fetch(pair, plan, mc_prompts, mc_choices, replies, batch_size, scorers, label, merge=False)
+        for run, items in wanted:
+            run.feed(items)
+    return [run.result() for run in runs]
+
+
+class _CellRun:
+    """One cell's items asked in order, all at once or look by look for a sequential test."""
+
+    def __init__(
+        self,
+        pair: ModelPair,
+        plan: GatePlan,
+        cell: Cell,
+        batch_size: int,
+        progress: ProgressFactory | None,
+        monitor: SequentialMcNemar | None,
+        judge: Judge | None,
+        scorers: Scorers,
+    ) -> None:
+        self.pair, self.plan, self.cell = pair, plan, cell
+        self.batch_size, self.progress, self.monitor = batch_size, progress, monitor
+        self.judge, self.scorers = judge, scorers
+        self.suite = plan.suites[cell.suite]
+        self.mode = plan.scoring[cell.suite]
+        self.messages = cell_messages(plan, cell)
+        self.order = list(range(len(self.suite.probes)))
+        if monitor is not None:
+            random.Random(f"{plan.seed}:{cell.cell_id}").shuffle(self.order)
+        self.asked = 0
+        self.kept: list[tuple[ItemOutcome, Probe]] = []
+        self.dropped: list[ItemOutcome] = []
+
+    @property
+    def done(self) -> bool:
+        """Every item asked, or the sequential test has decided."""
+        decided = self.monitor is not None and self.monitor.decided
+        return decided or self.asked >= len(self.order)
+
+    def next_items(self, count: int) -> list[int]:
+        """The indices of the next ``count`` items to ask (fewer at the end)."""
+        return self.order[self.asked : self.asked + count]
+
+    def feed(self, indices: Sequence[int]) -> None:
+        """Ask both models ``indices`` and count every outcome (and look at the test)."""
+        for index, item in zip(indices, self._ask(indices), strict=True):
+            self.asked += 1
+            if _excluded(item, self.suite):
+                self.dropped.append(item)
+                continue
+            self.kept.append((item, self.suite.probes[index]))
+            if self.monitor is not None:
+                self.monitor.update(item.base_correct, item.tuned_correct)
+
+    def result(self) -> PairedCell:
+        """The cell's paired outcomes so far."""
+        monitor = self.monitor
+        return PairedCell(
+            suite=self.cell.suite,
+            context=self.cell.context,
+            belief=self.cell.belief,
+            scoring=self.mode,
+            items=tuple(item for item, _ in self.kept),
+            clusters=tuple(probe.cluster for _, probe in self.kept),
+            items_used=self.asked if monitor is not None else None,
+            sequential_decided=monitor.decided if monitor is not None else None,
+            log_evalue=monitor.peak_log_e if monitor is not None else None,
+            excluded=tuple(self.dropped),
+        )
+
+    def _ask(self, indices: Sequence[int]) -> list[ItemOutcome]:
+        progress = self.progress
+        cell = self.cell
+
+        def callbacks(role: str) -> engine.Progress | None:
+            return progress(cell, role) if progress is not None else None
+
+        probes = [self.suite.probes[i] for i in indices]
+        prompts = [self.messages[i] for i in indices]
+        if self.mode == "generate":
             return _ask_generate(
-                pair, suite, cell, probes, prompts, batch_size=batch_size,
-                max_new_tokens=plan.max_new_tokens, judge=judge, progress=callbacks,
-                scorers=scorers,
+                self.pair, self.suite, cell, probes, prompts, batch_size=self.batch_size,
+                max_new_tokens=self.plan.max_new_tokens, judge=self.judge, progress=callbacks,
+                scorers=self.scorers,
             )  # fmt: skip
         return _ask_mc(
-            pair, suite, cell, probes, prompts, batch_size=batch_size, progress=callbacks,
-            scorers=scorers,
+            self.pair, self.suite, cell, probes, prompts, batch_size=self.batch_size,
+            progress=callbacks, scorers=self.scorers,
         )  # fmt: skip
-
-    order = list(range(len(suite.probes)))
-    if sequential is not None:
-        random.Random(f"{plan.seed}:{cell.cell_id}").shuffle(order)
-    monitor = sequential() if sequential is not None else None
-    chunk_size = SEQUENTIAL_CHUNK if monitor is not None else max(len(order), 1)
-    kept: list[tuple[ItemOutcome, Probe]] = []
-    dropped: list[ItemOutcome] = []
-    asked = 0
-    for start in range(0, len(order), chunk_size):
-        chunk = order[start : start + chunk_size]
-        for index, item in zip(chunk, ask(chunk), strict=True):
-            asked += 1
-            if _excluded(item, suite):
-                dropped.append(item)
-                continue
-            kept.append((item, suite.probes[index]))
-            if monitor is not None and monitor.update(item.base_correct, item.tuned_correct):
-                break
-        if monitor is not None and monitor.decided:
-            break
-    return PairedCell(
-        suite=cell.suite,
-        context=cell.context,
-        belief=cell.belief,
-        scoring=mode,
-        items=tuple(item for item, _ in kept),
-        clusters=tuple(probe.cluster for _, probe in kept),
-        items_used=asked if monitor is not None else None,
-        sequential_decided=monitor.decided if monitor is not None else None,
-        log_evalue=monitor.log_e if monitor is not None else None,
-        excluded=tuple(dropped),
-    )

@@ -28,6 +28,7 @@ from pytest_warmth.results import (
     CellResult,
     ModelInfo,
     RunResult,
+    cell_id,
     paired_counts,
 )
 from pytest_warmth.settings import WarmthSettings
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from pytest_warmth.hunting import Finding, HuntResult, Oracle
     from pytest_warmth.judge import Judge
     from pytest_warmth.models.loading import ModelPair
+    from pytest_warmth.verdicts import PairedCell
 
 HASH_CACHE_KEY = "warmth/sha256"
 PROGRESS_EVERY_S = 10.0
@@ -412,14 +414,29 @@ class WarmthSession:
         if self.settings.sequential:
             from pytest_warmth.stats.sequential import SequentialMcNemar
 
-            threshold = len(self.selected) / self.settings.alpha  # e-Bonferroni over the cells
+            # e-Bonferroni over the cells, on the e-process's share of alpha
+            share = verdicts.SEQUENTIAL_ALPHA_SHARE
+            threshold = len(self.selected) / (share * self.settings.alpha)
 
             def sequential() -> SequentialMcNemar:
                 return SequentialMcNemar(threshold=threshold)
 
-        prefetch = sequential is None  # a sequential test asks cell by cell, chunk by chunk
+        prefetch = sequential is None  # a sequential test asks round by round
         scorers = self._scorers(prefetch=prefetch)
-        if prefetch:
+        if sequential is not None:
+            outcomes = gate.evaluate_sequentially(
+                self.models,
+                self.plan,
+                self.selected,
+                batch_size=self.settings.batch_size,
+                sequential=sequential,
+                scorers=scorers,
+                judge=self.judge,
+                progress=self._progress,
+            )
+            for outcome in outcomes:
+                self._cell_done(outcome)
+        else:
             gate.prefetch(
                 self.models,
                 self.plan,
@@ -428,29 +445,37 @@ class WarmthSession:
                 scorers=scorers,
                 progress=lambda role: self._progress(f"all cells, {role}"),
             )
-        outcomes = []
-        for cell in self.selected:
-            start = time.perf_counter()
-            outcome = gate.evaluate_cell(
-                self.models,
-                self.plan,
-                cell,
-                batch_size=self.settings.batch_size,
-                progress=self._cell_progress,
-                sequential=sequential,
-                judge=self.judge,
-                scorers=scorers,
-            )
-            outcomes.append(outcome)
-            b, c, _ = paired_counts(outcome.items)
-            excluded = f", {len(outcome.excluded)} excluded (refusals)" if outcome.excluded else ""
-            self._write(
-                f"warmth: {cell.cell_id} done: {len(outcome.items)} items{excluded}, "
-                f"b={b} c={c} ({time.perf_counter() - start:.1f}s)"
-            )
+            outcomes = []
+            for cell in self.selected:
+                start = time.perf_counter()
+                outcome = gate.evaluate_cell(
+                    self.models,
+                    self.plan,
+                    cell,
+                    batch_size=self.settings.batch_size,
+                    progress=self._cell_progress,
+                    judge=self.judge,
+                    scorers=scorers,
+                )
+                outcomes.append(outcome)
+                self._cell_done(outcome, time.perf_counter() - start)
         for result in verdicts.decide(outcomes, self.policy()):
             self.results[gate.Cell(result.suite, result.context, result.belief)] = result
         self.amplifications = verdicts.amplification(outcomes)
+
+    def _cell_done(self, outcome: PairedCell, seconds: float | None = None) -> None:
+        b, c, _ = paired_counts(outcome.items)
+        excluded = f", {len(outcome.excluded)} excluded (refusals)" if outcome.excluded else ""
+        used = ""
+        if outcome.items_used is not None:
+            total = len(self.plan.suites[outcome.suite].probes)
+            decided = "decided" if outcome.sequential_decided else "undecided"
+            used = f" of {total} ({decided})"
+        took = f" ({seconds:.1f}s)" if seconds is not None else ""
+        name = cell_id(outcome.suite, outcome.context, outcome.belief)
+        self._write(
+            f"warmth: {name} done: {len(outcome.items)} items{used}{excluded}, b={b} c={c}{took}"
+        )
 
     def _scorers(self, *, prefetch: bool) -> dict[str, CachedScorer]:
         """Each side's scorer, through the answer cache when its weight files are known.

@@ -145,6 +145,11 @@ class WarmthSettings:
                 "--warmth-noninferiority needs a positive --warmth-margin (the largest rise in "
                 "error rate you accept), e.g. --warmth-margin=0.05"
             )
+        if get(opt.SEQUENTIAL) and (get(opt.NONINFERIORITY) or get(opt.MARGIN) > 0.0):
+            raise pytest.UsageError(
+                "--warmth-sequential tests for any rise in error rate; it cannot be combined "
+                "with --warmth-margin or --warmth-noninferiority: drop one of them"
+            )
         report = get(opt.REPORT)
         save = get(opt.SAVE_FAILURES)
         save_path = path(opt.SAVE_FAILURES, save) if save else None

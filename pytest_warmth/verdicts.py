@@ -44,6 +44,10 @@ POWER = 0.8
 """Power used for the minimum detectable effect and the required sample size."""
 CLUSTERED_METHOD = "yang"
 """Cluster-robust paired test used when items carry cluster ids."""
+SEQUENTIAL_ALPHA_SHARE = 0.8
+"""Sequential mode: the share of alpha spent on the e-process (stopping early); the rest goes
+to the fixed-sample test of a cell that asked all its items without deciding, so such a cell
+still fails on a significant rise (benchmarks/sequential_savings.py weighs the split)."""
 
 
 @dataclass(frozen=True)
@@ -76,14 +80,18 @@ class PairedCell:
     sequential_decided: bool | None = None
     """Sequential mode: whether the anytime-valid test rejected (``None``: fixed-sample)."""
     log_evalue: float | None = None
-    """Sequential mode: the final log e-value."""
+    """Sequential mode: the log of the largest e-value seen (its inverse is the p-value)."""
     excluded: tuple[ItemOutcome, ...] = ()
     """Items asked but left out of the comparison because a model refused."""
 
 
-def _test_name(policy: Policy, clustered: bool, sequential: bool = False) -> str:
+def _test_name(policy: Policy, clustered: bool, sequential: bool | None = None) -> str:
+    """The test behind a cell's p-value (``sequential``: whether the e-process decided)."""
     if sequential:
         return "anytime-valid McNemar e-process (1/E)"
+    if sequential is not None:
+        fixed = _test_name(policy, clustered)
+        return f"anytime-valid McNemar e-process, then {fixed} on all items"
     if policy.noninferiority:
         return f"Tango score non-inferiority, margin {policy.margin:g}"
     if policy.margin > 0:
@@ -97,9 +105,22 @@ def _test_name(policy: Policy, clustered: bool, sequential: bool = False) -> str
 
 def _raw_pvalue(cell: PairedCell, b: int, c: int, n: int, policy: Policy) -> tuple[float, bool]:
     """One-sided p-value for 'the tuned model errs more', and whether a clustered test ran."""
-    if cell.log_evalue is not None:
-        # Sequential mode: 1/E is an anytime-valid p-value (Ville's inequality).
-        return min(1.0, math.exp(-cell.log_evalue)), False
+    if cell.log_evalue is None:
+        return _fixed_pvalue(cell, b, c, n, policy)
+    # Sequential mode: 1/E (E: the largest e-value seen) is an anytime-valid p-value (Ville's
+    # inequality), here for the e-process's share w of alpha. A cell that asked all its items
+    # without deciding also gets the fixed-sample test, at the other (1 - w): by weighted
+    # Bonferroni, min(1/(w E), p/(1 - w)) is a valid p-value.
+    share = SEQUENTIAL_ALPHA_SHARE
+    anytime = min(1.0, math.exp(-cell.log_evalue) / share)
+    if cell.sequential_decided:
+        return anytime, False
+    fixed, clustered = _fixed_pvalue(cell, b, c, n, policy)
+    return min(anytime, fixed / (1.0 - share), 1.0), clustered
+
+
+def _fixed_pvalue(cell: PairedCell, b: int, c: int, n: int, policy: Policy) -> tuple[float, bool]:
+    """The fixed-sample test's one-sided p-value, and whether a clustered test ran."""
     if policy.noninferiority:
         # H0: rise >= margin; small p means the rise is shown to be below the margin.
         return tango_test(b, c, n, delta0=policy.margin, alternative="less"), False
@@ -248,7 +269,9 @@ def _result(
         tuned_errors=sum(1 for i in cell.items if not i.tuned_correct),
         b=b,
         c=c,
-        test=_test_name(policy, clustered, cell.log_evalue is not None),
+        test=_test_name(
+            policy, clustered, cell.sequential_decided if cell.log_evalue is not None else None
+        ),
         pvalue=p,
         p_adjusted=p_adj,
         alpha=policy.alpha,

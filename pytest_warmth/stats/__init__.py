@@ -19,15 +19,18 @@ from pytest_warmth.stats.power import (
     untestable,
 )
 from pytest_warmth.stats.sequential import (
+    DesignSimulation,
     SequentialMcNemar,
     items_to_decision,
     log_evalue,
     log_evalue_grid,
+    simulate_design,
 )
 
 __all__ = [
     "AmplificationResult",
     "ClusteredResult",
+    "DesignSimulation",
     "Interval",
     "McNemarResult",
     "SequentialMcNemar",
@@ -43,6 +46,7 @@ __all__ = [
     "minimum_detectable_effect",
     "paired_difference_ci",
     "required_sample_size",
+    "simulate_design",
     "tango_statistic",
     "tango_test",
     "untestable",

@@ -110,6 +110,7 @@ class SequentialMcNemar:
     _discordant: int = field(default=0, init=False, repr=False)
     _harms: int = field(default=0, init=False, repr=False)
     _log_e: float = field(default=0.0, init=False, repr=False)
+    _peak_log_e: float = field(default=0.0, init=False, repr=False)
     _decided_at: int | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -170,6 +171,7 @@ class SequentialMcNemar:
                     self.prior_b,
                 )[0]
             )
+            self._peak_log_e = max(self._peak_log_e, self._log_e)
             if self._decided_at is None and self._log_e >= math.log(self.threshold):
                 self._decided_at = self._items
         return self._decided_at is not None
@@ -193,6 +195,15 @@ class SequentialMcNemar:
     def log_e(self) -> float:
         """Natural log of the current e-value."""
         return self._log_e
+
+    @property
+    def peak_log_e(self) -> float:
+        """Natural log of the largest e-value so far.
+
+        ``exp(-peak_log_e)`` is an anytime-valid p-value (Ville's inequality), also when items
+        were counted after the decision.
+        """
+        return self._peak_log_e
 
     @property
     def e_value(self) -> float:
@@ -255,6 +266,112 @@ def items_to_decision(
     log_e = _log_evalue_array(n, k, checker.prior_a, checker.prior_b)
     hits = np.flatnonzero(discordant & (log_e >= math.log(checker.threshold)))
     return int(hits[0]) + 1 if hits.size else None
+
+
+@dataclass(frozen=True)
+class DesignSimulation:
+    """How a sequential design fares against the fixed test on simulated cells (shares)."""
+
+    fixed_fails: float
+    """Runs where the fixed one-sided mid-p McNemar test on every item rejects (its power)."""
+    fails: float
+    """Runs the sequential design fails (the e-process decided, or the final test rejected)."""
+    decided_early: float
+    """Runs where the e-process decided within the budget."""
+    same_verdict: float
+    """Runs where the design's verdict (FAIL or not) matches the fixed test's."""
+    items_used: float
+    """Mean items asked, as a share of the budget (a look's items are asked together)."""
+
+
+def simulate_design(
+    delta: float,
+    discordance: float,
+    budget: int,
+    *,
+    alpha: float = 0.05,
+    share: float = 1.0,
+    look: int = 1,
+    reps: int = 4000,
+    seed: int = 0,
+) -> DesignSimulation:
+    """Simulate a sequential design on cells with a known rise, against the fixed test.
+
+    The design: the flat-prior e-process on ``share`` of ``alpha``, looked at every ``look``
+    items; a cell that reaches ``budget`` items undecided gets the one-sided mid-p McNemar test
+    on the other ``1 - share``. Use it to plan: how many items a regression of a given size
+    costs, and how often the verdict differs from the fixed test's.
+
+    Args:
+        delta: The true rise in error rate (0 for no change); at most ``discordance``.
+        discordance: Share of items on which the two models differ, in (0, 1).
+        budget: Items per cell (what the fixed test uses).
+        alpha: Significance level in (0, 1).
+        share: Share of ``alpha`` spent on the e-process, in (0, 1].
+        look: Items asked between two looks (positive).
+        reps: Simulated cells (positive).
+        seed: Seed of the random generator.
+
+    Returns:
+        The shares in :class:`DesignSimulation`.
+
+    Raises:
+        WarmthUsageError: An argument out of range.
+
+    Examples:
+        >>> r = simulate_design(0.2, 0.3, 184, reps=500)
+        >>> r.decided_early > 0.95 and r.items_used < 0.4
+        True
+    """
+    psi = check_probability(discordance, "discordance")
+    level = check_probability(alpha, "alpha")
+    part = check_probability(share, "share") if share != 1.0 else 1.0
+    n = check_count(budget, "budget")
+    every = check_count(look, "look")
+    runs = check_count(reps, "reps")
+    if not 0.0 <= float(delta) <= psi:
+        raise WarmthUsageError(f"delta must lie in [0, discordance = {psi}], got {delta!r}")
+    if min(n, every, runs) == 0:
+        raise WarmthUsageError("budget, look and reps must be positive")
+    rng = np.random.default_rng(seed)
+    discordant = rng.random((runs, n)) < psi
+    harm = discordant & (rng.random((runs, n)) < 0.5 + float(delta) / (2 * psi))
+    n_disc = np.cumsum(discordant, axis=1, dtype=np.int64)
+    k = np.cumsum(harm, axis=1, dtype=np.int64)
+    looks = np.zeros(n, dtype=bool)
+    looks[every - 1 :: every] = True
+    looks[-1] = True
+    crossed = (log_evalue_grid(n)[n_disc, k] >= math.log(1 / (part * level))) & looks
+    stop = np.where(crossed.any(axis=1), crossed.argmax(axis=1) + 1, n + 1)
+    decided = stop <= n
+    b_end, n_end = k[:, -1], n_disc[:, -1]
+    fixed = _midp_rejects(b_end, n_end, level)
+    final = np.zeros_like(decided)
+    if part < 1.0:
+        final = _midp_rejects(b_end, n_end, (1 - part) * level)
+    fails = decided | final
+    return DesignSimulation(
+        fixed_fails=float(fixed.mean()),
+        fails=float(fails.mean()),
+        decided_early=float(decided.mean()),
+        same_verdict=float((fails == fixed).mean()),
+        items_used=float(np.minimum(stop, n).mean() / n),
+    )
+
+
+def _midp_rejects(b: NDArray[np.int64], n: NDArray[np.int64], level: float) -> NDArray[np.bool_]:
+    """Whether the one-sided mid-p McNemar test rejects with ``b`` harms of ``n`` discordant."""
+    pvalue = special.bdtrc(b, n, 0.5) + 0.5 * np.exp(_log_binom_half(b, n))
+    result: NDArray[np.bool_] = (n > 0) & (pvalue <= level)
+    return result
+
+
+def _log_binom_half(b: NDArray[np.int64], n: NDArray[np.int64]) -> NDArray[np.float64]:
+    """``log P(B = b)`` for ``B ~ Binomial(n, 1/2)``."""
+    log_pmf: NDArray[np.float64] = (
+        special.gammaln(n + 1.0) - special.gammaln(b + 1.0) - special.gammaln(n - b + 1.0)
+    ) - n * _LOG2
+    return log_pmf
 
 
 def _check_prior(a: object, b: object) -> tuple[float, float]:

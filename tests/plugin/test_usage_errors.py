@@ -47,6 +47,13 @@ def test_noninferiority_needs_a_margin(pytester: pytest.Pytester) -> None:
     assert_usage_error(result, "ERROR: --warmth-noninferiority needs a positive --warmth-margin*")
 
 
+def test_sequential_takes_no_margin(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest(
+        "--warmth-model=smollm2", "--warmth-sequential", "--warmth-margin=0.02"
+    )
+    assert_usage_error(result, "ERROR: --warmth-sequential tests for any rise*--warmth-margin*")
+
+
 def test_option_without_model(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--warmth-suite=factual")
     assert_usage_error(result, "ERROR: --warmth-suite needs --warmth-model*")

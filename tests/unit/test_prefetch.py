@@ -4,6 +4,7 @@ side with its LoRA adapter folded in; per-cell evaluation then reads the answers
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,7 @@ from pytest_warmth.models.loading import load_pair  # noqa: E402
 from pytest_warmth.models.spec import resolve_pair  # noqa: E402
 from pytest_warmth.models.testing import build_lora_adapter  # noqa: E402
 from pytest_warmth.settings import WarmthSettings  # noqa: E402
+from pytest_warmth.stats.sequential import SequentialMcNemar  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -74,3 +76,58 @@ def test_prefetch_matches_per_cell_answers_and_restores_the_base(
     gate.prefetch(pair, plan, plan.cells, batch_size=4, scorers=fetched)
     for cell in plan.cells:
         gate.evaluate_cell(pair, plan, cell, batch_size=4, scorers=fetched)
+
+
+class _DecidesAfter(SequentialMcNemar):
+    """A test that decides once it has counted ``after`` items (to drive the rounds)."""
+
+    def __init__(self, after: int) -> None:
+        super().__init__(threshold=1e300)  # the evidence alone never decides
+        self.after = after
+
+    def update(self, base_correct: bool, tuned_correct: bool) -> bool:
+        super().update(base_correct, tuned_correct)
+        if self.items >= self.after and self._decided_at is None:
+            self._decided_at = self.items
+        return self.decided
+
+
+def test_sequential_rounds_ask_only_open_cells_and_agree_with_cell_by_cell(
+    random_adapter: Path, make_suite: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    suite = make_suite(tmp_path / "long.yaml", 40, name="long")
+    plan = gate.build_plan(
+        WarmthSettings(model=str(random_adapter), probe_paths=(suite,), suites=("long",))
+    )
+    assert len(plan.cells) == 4
+    pair = load_pair(resolve_pair(str(random_adapter), None), device="cpu")
+    asked: list[int] = []
+    real = engine.score_choices
+
+    def counting(module: Any, tokenizer: Any, prompts: Any, *args: Any, **kwargs: Any) -> Any:
+        asked.append(len(prompts))
+        return real(module, tokenizer, prompts, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "score_choices", counting)
+    after = iter([3, 12, 10**9, 20])
+    scorers = {role: CachedScorer(side_id=role) for role in ("base", "tuned")}
+    cells = gate.evaluate_sequentially(
+        pair, plan, plan.cells, batch_size=4, scorers=scorers,
+        sequential=lambda: _DecidesAfter(next(after)),
+    )  # fmt: skip
+    # Looks of 8 items: a cell decided after 3 items asked 8; after 12, 16; never, all 40.
+    assert [c.items_used for c in cells] == [8, 16, 40, 24]
+    assert [c.sequential_decided for c in cells] == [True, True, False, True]
+    assert sum(asked) == 2 * (8 + 16 + 40 + 24)  # both sides, nothing asked twice
+    assert all(len(c.items) == c.items_used for c in cells)
+
+    for cell, rounds in zip(plan.cells, cells, strict=True):
+        alone = gate.evaluate_cell(
+            pair, plan, cell, batch_size=4, scorers=scorers,
+            sequential=lambda: _DecidesAfter(10**9),
+        )  # fmt: skip
+        head = alone.items[: len(rounds.items)]
+        assert [i.probe_id for i in rounds.items] == [i.probe_id for i in head]
+        assert [(i.base_answer, i.tuned_answer) for i in rounds.items] == [
+            (i.base_answer, i.tuned_answer) for i in head
+        ]

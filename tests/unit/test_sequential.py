@@ -11,14 +11,18 @@ from hypothesis import strategies as st
 from scipy import integrate, stats
 
 from pytest_warmth.errors import WarmthUsageError
+from pytest_warmth.gate import SEQUENTIAL_LOOK
 from pytest_warmth.stats import (
+    DesignSimulation,
     SequentialMcNemar,
     items_to_decision,
     log_evalue,
     log_evalue_grid,
     mcnemar_test,
     required_sample_size,
+    simulate_design,
 )
+from pytest_warmth.verdicts import SEQUENTIAL_ALPHA_SHARE
 
 ALPHA = 0.05
 REPS = 2000
@@ -202,16 +206,59 @@ def test_eprocess_detects_a_ten_point_regression() -> None:
     assert 0.65 <= used.mean() / budget <= 0.85
 
 
+def test_simulated_midp_matches_the_mcnemar_test() -> None:
+    from pytest_warmth.stats.sequential import _midp_rejects
+
+    n = np.repeat(np.arange(0, 41), 41)
+    b = np.tile(np.arange(0, 41), 41)
+    ok = b <= n
+    n, b = n[ok], b[ok]
+    for level in (0.05, 0.01):
+        expected = [
+            m > 0 and mcnemar_test(int(x), int(m - x), method="midp").pvalue <= level
+            for x, m in zip(b, n, strict=True)
+        ]
+        assert _midp_rejects(b, n, level).tolist() == expected
+
+
+def _gate_design(delta: float, discordance: float, budget: int) -> DesignSimulation:
+    return simulate_design(
+        delta, discordance, budget, share=SEQUENTIAL_ALPHA_SHARE, look=SEQUENTIAL_LOOK,
+        reps=REPS, seed=14,
+    )  # fmt: skip
+
+
+def test_gate_design_holds_alpha_and_tracks_the_fixed_test_at_the_full_profile_budget() -> None:
+    """The design --warmth-sequential runs, at the full profile's 204 items per cell.
+
+    Measured with this seed, 10-point rise, 15 % discordance: it fails 95.0 % of runs (the
+    fixed test 99.0 %), same verdict 95.9 %, 53.4 % of the items; the e-process alone, looked
+    at after every item, agrees in 92.8 % (48.1 % of the items). No change: 2.3 % false alarms.
+    """
+    null = _gate_design(0.0, 0.15, 204)
+    assert null.fails <= ALPHA + 3 * MC_SE
+    rise = _gate_design(0.10, 0.15, 204)
+    alone = simulate_design(0.10, 0.15, 204, reps=REPS, seed=14)
+    assert alone.fails == alone.decided_early  # no final test without a share for it
+    assert rise.same_verdict >= 0.95 > alone.same_verdict
+    assert rise.items_used <= 0.56
+
+
 @pytest.mark.xfail(
     strict=True,
     reason=(
-        "target from the brief not met: the flat-prior e-process uses on average 0.745 of the "
-        "fixed test's 80%-power budget (capped), not <= 0.50 (priors concentrated at the "
-        "10-point alternative, up to Beta(100, 50): 0.73). Even Wald's SPRT of q = 1/2 against "
+        "target from the brief not met: <= 50 % of the items on a 10-point rise with the "
+        "same verdicts. At the fixed test's 80%-power budget (184 items, 30 % discordance) "
+        "the gate's design uses 0.80 of it and agrees with the fixed test in 79 % of runs; the "
+        "flat-prior e-process alone, looked at after every item, 0.745 (priors concentrated at "
+        "the alternative, up to Beta(100, 50): 0.73). Even Wald's SPRT of q = 1/2 against "
         "q = 2/3, the optimum for this alternative, needs about 0.61 of the budget on average "
-        "(1.907 nats / 0.0566 nats per discordant pair / 0.3 discordance = 112 of 184 items)"
+        "(1.907 nats / 0.0566 nats per discordant pair / 0.3 discordance = 112 of 184 items). "
+        "At the full profile's 204 items and 15 % discordance: 0.53, same verdict 96 %"
     ),
 )
-def test_eprocess_uses_at_most_half_the_fixed_budget_on_average() -> None:
-    budget, _, _, used = _regression_runs()
-    assert used.mean() / budget <= 0.50
+def test_sequential_uses_at_most_half_the_items_with_the_same_verdicts() -> None:
+    budget = required_sample_size(0.10, 0.30, alpha=ALPHA, power=0.80)
+    design = _gate_design(0.10, 0.30, budget)
+    assert design.items_used <= 0.50
+    assert design.same_verdict >= 0.99

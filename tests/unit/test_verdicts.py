@@ -7,7 +7,7 @@ import math
 import pytest
 
 from pytest_warmth.results import ItemOutcome
-from pytest_warmth.verdicts import PairedCell, Policy, decide, explain
+from pytest_warmth.verdicts import SEQUENTIAL_ALPHA_SHARE, PairedCell, Policy, decide, explain
 
 
 def cell(
@@ -18,6 +18,7 @@ def cell(
     both_wrong: int = 0,
     clusters: tuple[str | None, ...] = (),
     log_e: float | None = None,
+    decided: bool | None = None,
     name: str = "s",
 ) -> PairedCell:
     kinds = [(True, False)] * b + [(False, True)] * c + [(False, False)] * both_wrong
@@ -25,7 +26,9 @@ def cell(
     items = tuple(
         ItemOutcome(f"i{k}", "q", "x", "y", base, tuned) for k, (base, tuned) in enumerate(kinds)
     )
-    return PairedCell(name, "plain", "none", "mc", items, clusters, log_evalue=log_e)
+    return PairedCell(
+        name, "plain", "none", "mc", items, clusters, log_evalue=log_e, sequential_decided=decided
+    )
 
 
 def verdict(*cells: PairedCell, **policy: object) -> list[str]:
@@ -83,10 +86,23 @@ def test_clustered_items_use_a_cluster_robust_test() -> None:
 
 
 def test_sequential_cells_use_the_e_value() -> None:
-    (result,) = decide([cell(10, 0, 12, log_e=math.log(400.0))], Policy())
-    assert result.pvalue == pytest.approx(1 / 400)
+    share = SEQUENTIAL_ALPHA_SHARE
+    (result,) = decide([cell(10, 0, 12, log_e=math.log(400.0), decided=True)], Policy())
+    assert result.pvalue == pytest.approx(1 / (share * 400))
     assert result.verdict == "FAIL"
-    assert "e-process" in result.test
+    assert result.test == "anytime-valid McNemar e-process (1/E)"
+
+
+def test_an_undecided_sequential_cell_gets_the_fixed_test_on_the_rest_of_alpha() -> None:
+    """b=30, c=10 of 200: the e-process (E = 2) did not decide; mid-p p = 0.00111."""
+    share = SEQUENTIAL_ALPHA_SHARE
+    midp = decide([cell(30, 10, 200)], Policy())[0].pvalue
+    (result,) = decide([cell(30, 10, 200, log_e=math.log(2.0), decided=False)], Policy())
+    assert result.pvalue == pytest.approx(midp / (1 - share))
+    assert result.verdict == "FAIL"
+    assert result.test == "anytime-valid McNemar e-process, then McNemar mid-p on all items"
+    (weak,) = decide([cell(3, 1, 200, log_e=math.log(3.0), decided=False)], Policy())
+    assert weak.pvalue == pytest.approx(1 / (share * 3))  # the smaller of the two
 
 
 def test_amplification_flags_a_context_that_widens_the_gap() -> None:
@@ -104,9 +120,12 @@ def test_amplification_flags_a_context_that_widens_the_gap() -> None:
 
 
 def test_gate_family_wise_false_alarm_rate_at_no_change() -> None:
-    """Mid-p per cell with Holm across 4 cells, and the e-process with e-Bonferroni."""
+    """Mid-p per cell with Holm across 4 cells; and sequential mode as the gate runs it: the
+    e-process with e-Bonferroni on its share of alpha, looks of 8 items, and the fixed test on
+    the rest of alpha for a cell that asked everything undecided, all through ``decide``."""
     import numpy as np
 
+    from pytest_warmth.gate import SEQUENTIAL_LOOK
     from pytest_warmth.stats import SequentialMcNemar, adjust_pvalues, mcnemar_test
 
     rng = np.random.default_rng(20260429)
@@ -119,15 +138,37 @@ def test_gate_family_wise_false_alarm_rate_at_no_change() -> None:
         c = (discordant & ~harm).sum(axis=1)
         p = [mcnemar_test(int(x), int(y), method="midp").pvalue for x, y in zip(b, c, strict=True)]
         fixed_alarms += min(adjust_pvalues(p, "holm")) <= alpha
-        alarm = False
+        streamed = []
         for k in range(cells):
-            monitor = SequentialMcNemar(threshold=cells / alpha)
-            for d, h in zip(discordant[k], harm[k], strict=True):
-                if monitor.update(not (d and h), not (d and not h)):
-                    alarm = True
-                    break
-        sequential_alarms += alarm
+            monitor = SequentialMcNemar(threshold=cells / (SEQUENTIAL_ALPHA_SHARE * alpha))
+            pairs = [
+                (not (d and h), not (d and not h))
+                for d, h in zip(discordant[k], harm[k], strict=True)
+            ]
+            asked = 0
+            while asked < n and not monitor.decided:
+                for base, tuned in pairs[asked : asked + SEQUENTIAL_LOOK]:
+                    monitor.update(base, tuned)
+                asked = min(asked + SEQUENTIAL_LOOK, n)
+            items = tuple(
+                ItemOutcome(f"i{j}", "q", "x", "y", base, tuned)
+                for j, (base, tuned) in enumerate(pairs[:asked])
+            )
+            streamed.append(
+                PairedCell(
+                    "s",
+                    f"c{k}",
+                    "none",
+                    "mc",
+                    items,
+                    items_used=asked,
+                    sequential_decided=monitor.decided,
+                    log_evalue=monitor.peak_log_e,
+                )
+            )
+        sequential_alarms += any(r.verdict == "FAIL" for r in decide(streamed, Policy()))
     se = (alpha * (1 - alpha) / reps) ** 0.5
+    # Measured with this seed: fixed 0.0387, sequential 0.0247.
     assert fixed_alarms / reps <= alpha + 3 * se
     assert sequential_alarms / reps <= alpha + 3 * se
 
