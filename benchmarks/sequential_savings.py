@@ -5,7 +5,7 @@ q = P(harm | discordant) = 2/3), with the fixed-sample budget set to Connor's sa
 80 % power, and compares the fixed mid-p McNemar test on every item with sequential designs:
 
 - ``gate``: what ``--warmth-sequential`` runs. The Beta-mixture e-process on its share of
-  alpha (``verdicts.SEQUENTIAL_ALPHA_SHARE``), looked at every ``gate.SEQUENTIAL_LOOK`` items;
+  alpha (``verdicts.SEQUENTIAL_ALPHA_SHARE``), looked at every ``evaluation.SEQUENTIAL_LOOK`` items;
   a cell that reaches its budget undecided gets the mid-p test on the rest of alpha.
 - ``e-process, every item``: the e-process alone on all of alpha, looked at after every item
   (the most items any look schedule can save with it, but no final test).
@@ -26,7 +26,7 @@ from __future__ import annotations
 import argparse
 from typing import NamedTuple
 
-from pytest_warmth.gate import SEQUENTIAL_LOOK
+from pytest_warmth.evaluation import SEQUENTIAL_LOOK
 from pytest_warmth.stats import required_sample_size, simulate_design
 from pytest_warmth.verdicts import SEQUENTIAL_ALPHA_SHARE
 

@@ -174,7 +174,7 @@ class CachedScorer:
     stats: CacheStats = field(default_factory=CacheStats)
     memo: dict[str, Any] = field(default_factory=dict, repr=False)
     """This run's answers, by key, so asking again (e.g. per cell after
-    :func:`pytest_warmth.gate.prefetch`) neither recomputes nor counts as reuse."""
+    :func:`pytest_warmth.evaluation.prefetch`) neither recomputes nor counts as reuse."""
 
     def score_choices(
         self,

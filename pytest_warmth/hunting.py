@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_warmth import engine
 from pytest_warmth.errors import WarmthAssertionError, WarmthUsageError
-from pytest_warmth.gate import mc_adopted
+from pytest_warmth.evaluation import mc_adopted
 from pytest_warmth.grading import CORRECT, INCORRECT, Grade, Target, grade
 from pytest_warmth.strategies import Variant
 from pytest_warmth.suites import ProbeSuite

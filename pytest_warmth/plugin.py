@@ -103,7 +103,7 @@ def warmth_compare(warmth_models: Any, pytestconfig: pytest.Config) -> Any:
     the result to :func:`pytest_warmth.assertions.assert_no_regression`. Results are cached per
     cell for the session. Skips without ``--warmth-model``.
     """
-    from pytest_warmth import gate
+    from pytest_warmth import evaluation, gate
 
     session = _session(pytestconfig)
     cache: dict[tuple[str, str, str, int | None], Any] = {}
@@ -124,7 +124,7 @@ def warmth_compare(warmth_models: Any, pytestconfig: pytest.Config) -> Any:
                 plan = gate.build_plan(settings)
             except WarmthError as exc:
                 pytest.fail(str(exc), pytrace=False)
-            cache[key] = gate.evaluate_cell(
+            cache[key] = evaluation.evaluate_cell(
                 warmth_models, plan, plan.cells[0], batch_size=settings.batch_size
             )
         return cache[key]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_warmth import gate, verdicts
+from pytest_warmth import evaluation, gate, verdicts
 from pytest_warmth.errors import WarmthAssertionError, WarmthError, WarmthWarning
 from pytest_warmth.models.spec import ModelSpec, PairSpec, SpecKind
 from pytest_warmth.reporting.json_report import write_json
@@ -424,7 +424,7 @@ class WarmthSession:
         prefetch = sequential is None  # a sequential test asks round by round
         scorers = self._scorers(prefetch=prefetch)
         if sequential is not None:
-            outcomes = gate.evaluate_sequentially(
+            outcomes = evaluation.evaluate_sequentially(
                 self.models,
                 self.plan,
                 self.selected,
@@ -437,7 +437,7 @@ class WarmthSession:
             for outcome in outcomes:
                 self._cell_done(outcome)
         else:
-            gate.prefetch(
+            evaluation.prefetch(
                 self.models,
                 self.plan,
                 self.selected,
@@ -448,7 +448,7 @@ class WarmthSession:
             outcomes = []
             for cell in self.selected:
                 start = time.perf_counter()
-                outcome = gate.evaluate_cell(
+                outcome = evaluation.evaluate_cell(
                     self.models,
                     self.plan,
                     cell,
@@ -481,8 +481,9 @@ class WarmthSession:
         """Each side's scorer, through the answer cache when its weight files are known.
 
         A hub model without local files has no content hash and is never cached. With
-        ``prefetch`` (see :func:`pytest_warmth.gate.prefetch`), a LoRA adapter is folded into the
-        weights for the tuned side, whose answers then carry other rounding and their own key.
+        ``prefetch`` (see :func:`pytest_warmth.evaluation.prefetch`), a LoRA adapter is folded
+        into the weights for the tuned side, whose answers then carry other rounding and their
+        own key.
         """
         from pytest_warmth.answer_cache import AnswerCache, CachedScorer, CacheStats, side_id
 

@@ -11,7 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("peft")
 
-from pytest_warmth import engine, gate  # noqa: E402
+from pytest_warmth import engine, evaluation, gate  # noqa: E402
 from pytest_warmth.answer_cache import CachedScorer  # noqa: E402
 from pytest_warmth.models.loading import load_pair  # noqa: E402
 from pytest_warmth.models.spec import resolve_pair  # noqa: E402
@@ -47,14 +47,14 @@ def test_prefetch_matches_per_cell_answers_and_restores_the_base(
     weights = pair.base.module.get_base_model().state_dict()
     before = {name: tensor.clone() for name, tensor in weights.items()}
     fetched = {role: CachedScorer(side_id=role) for role in ("base", "tuned")}
-    gate.prefetch(pair, plan, plan.cells, batch_size=4, scorers=fetched)
+    evaluation.prefetch(pair, plan, plan.cells, batch_size=4, scorers=fetched)
     after = pair.base.module.get_base_model().state_dict()
     assert all(torch.allclose(before[n], after[n], rtol=0, atol=1e-6) for n in before)
     assert all(len(s.memo) == 4 * 20 for s in fetched.values())
 
     fresh = {role: CachedScorer(side_id=role) for role in ("base", "tuned")}  # per cell, unmerged
     for cell in plan.cells:
-        gate.evaluate_cell(pair, plan, cell, batch_size=4, scorers=fresh)
+        evaluation.evaluate_cell(pair, plan, cell, batch_size=4, scorers=fresh)
     for role in ("base", "tuned"):
         assert fresh[role].memo.keys() == fetched[role].memo.keys()
         for key, scores in fresh[role].memo.items():
@@ -64,7 +64,7 @@ def test_prefetch_matches_per_cell_answers_and_restores_the_base(
     # Per cell after the prefetch: nothing is computed again.
     monkeypatch.setattr(engine, "score_choices", lambda *a, **k: pytest.fail("recomputed"))
     for cell in plan.cells:
-        gate.evaluate_cell(pair, plan, cell, batch_size=4, scorers=fetched)
+        evaluation.evaluate_cell(pair, plan, cell, batch_size=4, scorers=fetched)
 
     # Sides whose answers are all known are not switched: no adapter toggle, no fold.
     def no_switch() -> None:
@@ -73,9 +73,9 @@ def test_prefetch_matches_per_cell_answers_and_restores_the_base(
     for side in (pair.base, pair.tuned):
         monkeypatch.setattr(side, "activate", no_switch)
     monkeypatch.setattr(pair.tuned, "merged", no_switch)
-    gate.prefetch(pair, plan, plan.cells, batch_size=4, scorers=fetched)
+    evaluation.prefetch(pair, plan, plan.cells, batch_size=4, scorers=fetched)
     for cell in plan.cells:
-        gate.evaluate_cell(pair, plan, cell, batch_size=4, scorers=fetched)
+        evaluation.evaluate_cell(pair, plan, cell, batch_size=4, scorers=fetched)
 
 
 class _DecidesAfter(SequentialMcNemar):
@@ -111,7 +111,7 @@ def test_sequential_rounds_ask_only_open_cells_and_agree_with_cell_by_cell(
     monkeypatch.setattr(engine, "score_choices", counting)
     after = iter([3, 12, 10**9, 20])
     scorers = {role: CachedScorer(side_id=role) for role in ("base", "tuned")}
-    cells = gate.evaluate_sequentially(
+    cells = evaluation.evaluate_sequentially(
         pair, plan, plan.cells, batch_size=4, scorers=scorers,
         sequential=lambda: _DecidesAfter(next(after)),
     )  # fmt: skip
@@ -122,7 +122,7 @@ def test_sequential_rounds_ask_only_open_cells_and_agree_with_cell_by_cell(
     assert all(len(c.items) == c.items_used for c in cells)
 
     for cell, rounds in zip(plan.cells, cells, strict=True):
-        alone = gate.evaluate_cell(
+        alone = evaluation.evaluate_cell(
             pair, plan, cell, batch_size=4, scorers=scorers,
             sequential=lambda: _DecidesAfter(10**9),
         )  # fmt: skip

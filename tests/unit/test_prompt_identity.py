@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pytest_warmth import contexts, engine, gate
+from pytest_warmth import contexts, engine, evaluation, gate
 from pytest_warmth.settings import WarmthSettings
 from pytest_warmth.suites import builtin_suites
 
@@ -64,7 +64,7 @@ def test_base_and_tuned_prompts_are_identical(
     seen: set[str] = set()
     for cell in plan.cells:
         calls.clear()
-        gate.evaluate_cell(pair, plan, cell, batch_size=8)  # type: ignore[arg-type]
+        evaluation.evaluate_cell(pair, plan, cell, batch_size=8)  # type: ignore[arg-type]
         # Calls come in chunks: all of the base side's, then all of the tuned side's.
         half = len(calls) // 2
         assert all(module is pair.base.module for module, _, _ in calls[:half])

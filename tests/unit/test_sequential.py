@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy import integrate, stats
 
 from pytest_warmth.errors import WarmthUsageError
-from pytest_warmth.gate import SEQUENTIAL_LOOK
+from pytest_warmth.evaluation import SEQUENTIAL_LOOK
 from pytest_warmth.stats import (
     DesignSimulation,
     SequentialMcNemar,

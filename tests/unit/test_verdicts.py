@@ -125,7 +125,7 @@ def test_gate_family_wise_false_alarm_rate_at_no_change() -> None:
     the rest of alpha for a cell that asked everything undecided, all through ``decide``."""
     import numpy as np
 
-    from pytest_warmth.gate import SEQUENTIAL_LOOK
+    from pytest_warmth.evaluation import SEQUENTIAL_LOOK
     from pytest_warmth.stats import SequentialMcNemar, adjust_pvalues, mcnemar_test
 
     rng = np.random.default_rng(20260429)

@@ -1,0 +1,491 @@
+"""Asking both models a cell's items: the sides, the scoring modes, prefetch and sequential rounds.
+
+:func:`evaluate_cell` asks both models a cell's prompts (multiple-choice log-likelihood, or
+greedy generation graded by :mod:`pytest_warmth.grading`); :func:`prefetch` asks every cell's
+prompts up front in one call per side; :func:`evaluate_sequentially` asks cells in rounds under
+their anytime-valid tests. A side is switched (adapter off, or folded in) only when one of its
+answers must be computed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pytest_warmth import engine
+from pytest_warmth.answer_cache import CachedScorer
+from pytest_warmth.gate import Cell, GatePlan, cell_messages
+from pytest_warmth.grading import (
+    CORRECT,
+    INCORRECT,
+    REFUSAL,
+    WRONG_BELIEFS,
+    Grade,
+    Target,
+    grade,
+)
+from pytest_warmth.results import ItemOutcome
+from pytest_warmth.stats.sequential import SequentialMcNemar
+from pytest_warmth.suites import Probe, ProbeSuite
+from pytest_warmth.verdicts import PairedCell
+
+if TYPE_CHECKING:
+    from pytest_warmth.judge import Judge
+    from pytest_warmth.models.loading import ModelPair, Side
+
+T = TypeVar("T")
+
+
+ProgressFactory = Callable[[Cell, str], "engine.Progress | None"]
+Scorers = Mapping[str, CachedScorer]
+"""The scorer of each side (``base``, ``tuned``), with or without an answer cache."""
+SEQUENTIAL_LOOK = 8
+"""Fewest items a cell adds between two looks of its sequential test."""
+
+
+def _choices_asked(suite: ProbeSuite, probes: Sequence[Probe]) -> list[list[str]]:
+    return [
+        [suite.answer_template.format(choice=choice) for choice in probe.choices]
+        for probe in probes
+    ]
+
+
+class _OnDemand:
+    """Enters a side's context the first time something must be computed, exits it on close.
+
+    Switching a PEFT model between sides is not free (``disable_adapter`` inspects every
+    layer; folding a LoRA adapter rewrites the weights), and a side whose answers are all
+    stored needs no switch at all.
+    """
+
+    def __init__(self, enter: Callable[[], contextlib.AbstractContextManager[Any]]) -> None:
+        self._enter = enter
+        self._stack = contextlib.ExitStack()
+        self._entered = False
+
+    def __call__(self) -> None:
+        if not self._entered:
+            self._stack.enter_context(self._enter())
+            self._entered = True
+
+    def __enter__(self) -> _OnDemand:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stack.close()
+
+
+def _each_side(
+    pair: ModelPair, run: Callable[[Side, Callable[[], None]], list[T]], *, merge: bool = False
+) -> dict[str, list[T]]:
+    """``run`` for the base and then the tuned side (once when both are the very same weights).
+
+    ``run`` gets the side and a ``prepare`` callable to call before computing anything: it
+    switches the model into the side's mode, so a side answered entirely from stored answers
+    never switches. With ``merge``, a LoRA adapter is folded into the weights for the tuned
+    side (faster); the base has been asked already, on the untouched weights.
+    """
+    answers: dict[str, list[T]] = {}
+    for side in pair.sides():
+        if side.role == "tuned" and pair.same_weights:
+            # The very same weights on both sides (a self-check): identical batches give
+            # identical numbers, so the tuned answers are the base answers.
+            answers["tuned"] = answers["base"]
+            continue
+        activate = side.merged if merge and side.merged is not None else side.activate
+        with _OnDemand(activate) as prepare:
+            answers[side.role] = run(side, prepare)
+    return answers
+
+
+def _ask_mc(
+    pair: ModelPair,
+    suite: ProbeSuite,
+    cell: Cell,
+    probes: Sequence[Probe],
+    prompts: Sequence[str],
+    *,
+    batch_size: int,
+    progress: Callable[[str], engine.Progress | None],
+    scorers: Scorers,
+) -> list[ItemOutcome]:
+    """Both models' multiple-choice picks, as outcomes."""
+    choices = _choices_asked(suite, probes)
+
+    def run(side: Side, prepare: Callable[[], None]) -> list[int]:
+        scores = scorers[side.role].score_choices(
+            side.module,
+            pair.tokenizer,
+            prompts,
+            choices,
+            batch_size=batch_size,
+            device=pair.device,
+            progress=progress(side.role),
+            prepare=prepare,
+        )
+        return [engine.pick(row, suite.mc_rule) for row in scores]
+
+    picks = _each_side(pair, run)
+    items = []
+    for probe, prompt, base_pick, tuned_pick in zip(
+        probes, prompts, picks["base"], picks["tuned"], strict=True
+    ):
+        base, tuned = probe.choices[base_pick], probe.choices[tuned_pick]
+        items.append(
+            ItemOutcome(
+                probe_id=probe.id,
+                prompt=prompt,
+                base_answer=base,
+                tuned_answer=tuned,
+                base_correct=base == probe.answer,
+                tuned_correct=tuned == probe.answer,
+                base_label=CORRECT if base == probe.answer else INCORRECT,
+                tuned_label=CORRECT if tuned == probe.answer else INCORRECT,
+                base_adopted=mc_adopted(cell.belief, probe, base),
+                tuned_adopted=mc_adopted(cell.belief, probe, tuned),
+            )
+        )
+    return items
+
+
+def prefetch(
+    pair: ModelPair,
+    plan: GatePlan,
+    cells: Sequence[Cell],
+    *,
+    batch_size: int,
+    scorers: Scorers,
+    progress: Callable[[str], engine.Progress | None] | None = None,
+    merge: bool = True,
+) -> None:
+    """Ask each side every prompt of ``cells`` up front: all the base's, then all the tuned's.
+
+    One call per side and scoring mode instead of one per cell: batches stay full across
+    cells (the last batch of a small cell is not run half empty), the shared prefix is encoded
+    once, and the adapter is switched once (a LoRA adapter folded into the weights, see
+    :attr:`pytest_warmth.models.loading.Side.merged`). The answers land in the scorers' memo
+    (and the answer cache), so :func:`evaluate_cell` then only reads them.
+
+    ``merge=False`` keeps a LoRA adapter unfolded, for scorers keyed without the fold.
+    """
+    mc_prompts: list[str] = []
+    mc_choices: list[list[str]] = []
+    replies: list[str] = []
+    for cell in cells:
+        suite = plan.suites[cell.suite]
+        if plan.scoring[cell.suite] == "generate":
+            replies += cell_messages(plan, cell)
+        else:
+            mc_prompts += cell_messages(plan, cell)
+            mc_choices += _choices_asked(suite, suite.probes)
+    _fetch(pair, plan, mc_prompts, mc_choices, replies, batch_size, scorers, progress, merge)
+
+
+def _fetch(
+    pair: ModelPair,
+    plan: GatePlan,
+    mc_prompts: Sequence[str],
+    mc_choices: Sequence[Sequence[str]],
+    replies: Sequence[str],
+    batch_size: int,
+    scorers: Scorers,
+    progress: Callable[[str], engine.Progress | None] | None,
+    merge: bool,
+) -> None:
+    """Each side's scores of ``mc_prompts`` and replies to ``replies``, into its scorer."""
+
+    def run(side: Side, prepare: Callable[[], None]) -> list[None]:
+        scorer = scorers[side.role]
+        callback = progress(side.role) if progress is not None else None
+        if mc_prompts:
+            scorer.score_choices(
+                side.module, pair.tokenizer, mc_prompts, mc_choices, batch_size=batch_size,
+                device=pair.device, progress=callback, prepare=prepare,
+            )  # fmt: skip
+        if replies:
+            scorer.generate(
+                side.module, pair.tokenizer, replies, max_new_tokens=plan.max_new_tokens,
+                batch_size=batch_size, device=pair.device, progress=callback, prepare=prepare,
+            )  # fmt: skip
+        return []
+
+    _each_side(pair, run, merge=merge)
+
+
+def mc_adopted(belief: str, probe: Probe, picked: str) -> bool | None:
+    """Multiple choice: picking the user's wrong answer (or leaving the rejected right one)."""
+    if belief == "wrong":
+        return picked == probe.incorrect
+    if belief == "reject_right":
+        return picked != probe.answer
+    return None
+
+
+def _ask_generate(
+    pair: ModelPair,
+    suite: ProbeSuite,
+    cell: Cell,
+    probes: Sequence[Probe],
+    prompts: Sequence[str],
+    *,
+    batch_size: int,
+    max_new_tokens: int,
+    judge: Judge | None,
+    progress: Callable[[str], engine.Progress | None],
+    scorers: Scorers,
+) -> list[ItemOutcome]:
+    """Both models' greedy replies, graded, as outcomes."""
+
+    def run(side: Side, prepare: Callable[[], None]) -> list[str]:
+        return scorers[side.role].generate(
+            side.module,
+            pair.tokenizer,
+            prompts,
+            max_new_tokens=max_new_tokens,
+            batch_size=batch_size,
+            device=pair.device,
+            progress=progress(side.role),
+            prepare=prepare,
+        )
+
+    replies = _each_side(pair, run)
+    targets = [Target.of(p) for p in probes]
+    grades = {
+        role: [
+            grade(reply, target, question=probe.question, belief=cell.belief)
+            for reply, target, probe in zip(replies[role], targets, probes, strict=True)
+        ]
+        for role in ("base", "tuned")
+    }
+    if judge is not None:
+        both = replies["base"] + replies["tuned"]
+        verdict = judge.correct(
+            [p.question for p in probes] * 2, both, targets * 2, batch_size=batch_size
+        )
+        n = len(probes)
+        for role, says in (("base", verdict[:n]), ("tuned", verdict[n:])):
+            grades[role] = [_judged(g, ok) for g, ok in zip(grades[role], says, strict=True)]
+    refusal_right = suite.refusal == "correct"
+
+    def counts(label: str) -> bool:
+        return label == CORRECT or (label == REFUSAL and refusal_right)
+
+    return [
+        ItemOutcome(
+            probe_id=probe.id,
+            prompt=prompt,
+            base_answer=base_reply,
+            tuned_answer=tuned_reply,
+            base_correct=counts(base.label),
+            tuned_correct=counts(tuned.label),
+            base_label=base.label,
+            tuned_label=tuned.label,
+            base_adopted=base.adopted if cell.belief in WRONG_BELIEFS else None,
+            tuned_adopted=tuned.adopted if cell.belief in WRONG_BELIEFS else None,
+        )
+        for probe, prompt, base_reply, tuned_reply, base, tuned in zip(
+            probes, prompts, replies["base"], replies["tuned"], grades["base"], grades["tuned"],
+            strict=True,
+        )
+    ]  # fmt: skip
+
+
+def _judged(rules: Grade, judge_says_correct: bool) -> Grade:
+    """The judge decides right or wrong; a refusal stays a refusal."""
+    if rules.label == REFUSAL:
+        return rules
+    if judge_says_correct:
+        return Grade(CORRECT, reason="judge: CORRECT")
+    return Grade(INCORRECT, adopted=rules.adopted, reason="judge: INCORRECT")
+
+
+def _excluded(item: ItemOutcome, suite: ProbeSuite) -> bool:
+    """True when a refusal removes the item from the comparison (policy ``exclude``)."""
+    return suite.refusal == "exclude" and REFUSAL in (item.base_label, item.tuned_label)
+
+
+def evaluate_cell(
+    pair: ModelPair,
+    plan: GatePlan,
+    cell: Cell,
+    *,
+    batch_size: int,
+    progress: ProgressFactory | None = None,
+    sequential: Callable[[], SequentialMcNemar] | None = None,
+    judge: Judge | None = None,
+    scorers: Scorers | None = None,
+) -> PairedCell:
+    """Ask both models the items of ``cell`` in the suite's scoring mode.
+
+    Args:
+        pair: The loaded models.
+        plan: The run's suites, scoring modes and seed.
+        cell: The cell to evaluate.
+        batch_size: Prompts per forward pass.
+        progress: Optional progress callback factory.
+        sequential: When given, a factory for the anytime-valid test: items are asked in a
+            seeded random order, :data:`SEQUENTIAL_LOOK` at a time, and the cell stops at the
+            first look after the test decides (see :func:`evaluate_sequentially` for many
+            cells at once).
+        judge: Generate mode: a judge model that decides right or wrong (default: rules).
+        scorers: Each side's scorer, e.g. through the answer cache (default: no cache).
+
+    Returns:
+        The paired outcomes (only the items asked, when a sequential test stopped early), and
+        the items a refusal took out of the comparison.
+    """
+    if scorers is None:
+        scorers = {"base": CachedScorer(), "tuned": CachedScorer()}
+    monitor = sequential() if sequential is not None else None
+    run = _CellRun(pair, plan, cell, batch_size, progress, monitor, judge, scorers)
+    look = SEQUENTIAL_LOOK if monitor is not None else max(len(run.order), 1)
+    while not run.done:
+        run.feed(run.next_items(look))
+    return run.result()
+
+
+def evaluate_sequentially(
+    pair: ModelPair,
+    plan: GatePlan,
+    cells: Sequence[Cell],
+    *,
+    batch_size: int,
+    sequential: Callable[[], SequentialMcNemar],
+    scorers: Scorers,
+    judge: Judge | None = None,
+    progress: Callable[[str], engine.Progress | None] | None = None,
+) -> list[PairedCell]:
+    """Every cell under its own anytime-valid test, in rounds across the cells still open.
+
+    Each round takes the next items of every undecided cell (at least
+    :data:`SEQUENTIAL_LOOK` per cell, more when so few cells are open that a round would not
+    fill one batch) and asks them in one call per side, so batches stay full; then every cell
+    looks at its test. A decided cell asks nothing more, so the compute
+    saved is the items saved. Any look schedule keeps the test valid (Ville's inequality).
+
+    Args:
+        pair: The loaded models.
+        plan: The run's suites, scoring modes and seed.
+        cells: The cells to evaluate.
+        batch_size: Prompts per forward pass.
+        sequential: A factory for each cell's test.
+        scorers: Each side's scorer (their memo carries a round's answers to its cells).
+        judge: Generate mode: a judge model that decides right or wrong (default: rules).
+        progress: Optional progress callback factory, called with a label per round and side.
+
+    Returns:
+        One :class:`PairedCell` per cell, in input order.
+    """
+    runs = [
+        _CellRun(pair, plan, cell, batch_size, None, sequential(), judge, scorers) for cell in cells
+    ]
+    rounds = 0
+    while open_runs := [run for run in runs if not run.done]:
+        rounds += 1
+        look = max(SEQUENTIAL_LOOK, -(-batch_size // len(open_runs)))
+        wanted = [(run, run.next_items(look)) for run in open_runs]
+
+        def label(role: str, rounds: int = rounds, cells: int = len(open_runs)) -> Any:
+            return progress(f"round {rounds}, {cells} cells open, {role}") if progress else None
+
+        mc_prompts: list[str] = []
+        mc_choices: list[list[str]] = []
+        replies: list[str] = []
+        for run, items in wanted:
+            prompts = [run.messages[i] for i in items]
+            if run.mode == "generate":
+                replies += prompts
+            else:
+                mc_prompts += prompts
+                mc_choices += _choices_asked(run.suite, [run.suite.probes[i] for i in items])
+        _fetch(pair, plan, mc_prompts, mc_choices, replies, batch_size, scorers, label, merge=False)
+        for run, items in wanted:
+            run.feed(items)
+    return [run.result() for run in runs]
+
+
+class _CellRun:
+    """One cell's items asked in order, all at once or look by look for a sequential test."""
+
+    def __init__(
+        self,
+        pair: ModelPair,
+        plan: GatePlan,
+        cell: Cell,
+        batch_size: int,
+        progress: ProgressFactory | None,
+        monitor: SequentialMcNemar | None,
+        judge: Judge | None,
+        scorers: Scorers,
+    ) -> None:
+        self.pair, self.plan, self.cell = pair, plan, cell
+        self.batch_size, self.progress, self.monitor = batch_size, progress, monitor
+        self.judge, self.scorers = judge, scorers
+        self.suite = plan.suites[cell.suite]
+        self.mode = plan.scoring[cell.suite]
+        self.messages = cell_messages(plan, cell)
+        self.order = list(range(len(self.suite.probes)))
+        if monitor is not None:
+            random.Random(f"{plan.seed}:{cell.cell_id}").shuffle(self.order)
+        self.asked = 0
+        self.kept: list[tuple[ItemOutcome, Probe]] = []
+        self.dropped: list[ItemOutcome] = []
+
+    @property
+    def done(self) -> bool:
+        """Every item asked, or the sequential test has decided."""
+        decided = self.monitor is not None and self.monitor.decided
+        return decided or self.asked >= len(self.order)
+
+    def next_items(self, count: int) -> list[int]:
+        """The indices of the next ``count`` items to ask (fewer at the end)."""
+        return self.order[self.asked : self.asked + count]
+
+    def feed(self, indices: Sequence[int]) -> None:
+        """Ask both models ``indices`` and count every outcome (and look at the test)."""
+        for index, item in zip(indices, self._ask(indices), strict=True):
+            self.asked += 1
+            if _excluded(item, self.suite):
+                self.dropped.append(item)
+                continue
+            self.kept.append((item, self.suite.probes[index]))
+            if self.monitor is not None:
+                self.monitor.update(item.base_correct, item.tuned_correct)
+
+    def result(self) -> PairedCell:
+        """The cell's paired outcomes so far."""
+        monitor = self.monitor
+        return PairedCell(
+            suite=self.cell.suite,
+            context=self.cell.context,
+            belief=self.cell.belief,
+            scoring=self.mode,
+            items=tuple(item for item, _ in self.kept),
+            clusters=tuple(probe.cluster for _, probe in self.kept),
+            items_used=self.asked if monitor is not None else None,
+            sequential_decided=monitor.decided if monitor is not None else None,
+            log_evalue=monitor.peak_log_e if monitor is not None else None,
+            excluded=tuple(self.dropped),
+        )
+
+    def _ask(self, indices: Sequence[int]) -> list[ItemOutcome]:
+        progress = self.progress
+        cell = self.cell
+
+        def callbacks(role: str) -> engine.Progress | None:
+            return progress(cell, role) if progress is not None else None
+
+        probes = [self.suite.probes[i] for i in indices]
+        prompts = [self.messages[i] for i in indices]
+        if self.mode == "generate":
+            return _ask_generate(
+                self.pair, self.suite, cell, probes, prompts, batch_size=self.batch_size,
+                max_new_tokens=self.plan.max_new_tokens, judge=self.judge, progress=callbacks,
+                scorers=self.scorers,
+            )  # fmt: skip
+        return _ask_mc(
+            self.pair, self.suite, cell, probes, prompts, batch_size=self.batch_size,
+            progress=callbacks, scorers=self.scorers,
+        )  # fmt: skip
