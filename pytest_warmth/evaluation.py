@@ -359,11 +359,11 @@ def evaluate_sequentially(
 ) -> list[PairedCell]:
     """Every cell under its own anytime-valid test, in rounds across the cells still open.
 
-    Each round takes the next items of every undecided cell (at least
-    :data:`SEQUENTIAL_LOOK` per cell, more when so few cells are open that a round would not
-    fill one batch) and asks them in one call per side, so batches stay full; then every cell
-    looks at its test. A decided cell asks nothing more, so the compute
-    saved is the items saved. Any look schedule keeps the test valid (Ville's inequality).
+    Each round takes the next items of every undecided cell (at least :data:`SEQUENTIAL_LOOK`
+    per cell, more when so few cells are open that a round would not fill one batch) and asks
+    them in one call per side, so batches stay full; then every cell looks at its test. A
+    decided cell asks nothing more, so the compute saved is the items saved. Any look schedule
+    keeps the test valid (Ville's inequality).
 
     Args:
         pair: The loaded models.
