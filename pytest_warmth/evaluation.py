@@ -428,7 +428,10 @@ class _CellRun:
         self.messages = cell_messages(plan, cell)
         self.order = list(range(len(self.suite.probes)))
         if monitor is not None:
-            random.Random(f"{plan.seed}:{cell.cell_id}").shuffle(self.order)
+            # One seeded order per suite: every cell of the suite asks the same items in the same
+            # round, so a question asked with and without a belief (or after the same
+            # statement) can share a packed row.
+            random.Random(f"{plan.seed}:{cell.suite}").shuffle(self.order)
         self.asked = 0
         self.kept: list[tuple[ItemOutcome, Probe]] = []
         self.dropped: list[ItemOutcome] = []

@@ -120,6 +120,9 @@ def test_sequential_rounds_ask_only_open_cells_and_agree_with_cell_by_cell(
     assert [c.sequential_decided for c in cells] == [True, True, False, True]
     assert sum(asked) == 2 * (8 + 16 + 40 + 24)  # both sides, nothing asked twice
     assert all(len(c.items) == c.items_used for c in cells)
+    # One order per suite: its cells ask the same items in the same round (rows can share).
+    ids = [[i.probe_id for i in c.items] for c in cells]
+    assert all(ids[2][: len(other)] == other for other in ids)
 
     for cell, rounds in zip(plan.cells, cells, strict=True):
         alone = evaluation.evaluate_cell(
