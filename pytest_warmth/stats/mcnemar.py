@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from scipy import stats
 
@@ -93,6 +94,11 @@ def mcnemar_test(
 
 def _upper_tail(k: int, n: int, mid: bool) -> float:
     """P(X >= k) for X ~ Bin(n, 1/2); with ``mid``, P(X > k) + P(X = k) / 2."""
+    return float(binomial_upper_tail(k, n, mid=mid))
+
+
+def binomial_upper_tail(k: Any, n: Any, *, mid: bool) -> Any:
+    """:func:`_upper_tail` elementwise over arrays of ``k`` and ``n`` (e.g. for simulations)."""
     if mid:
-        return float(stats.binom.sf(k, n, 0.5) + 0.5 * stats.binom.pmf(k, n, 0.5))
-    return float(stats.binom.sf(k - 1, n, 0.5))
+        return stats.binom.sf(k, n, 0.5) + 0.5 * stats.binom.pmf(k, n, 0.5)
+    return stats.binom.sf(k - 1, n, 0.5)

@@ -27,6 +27,7 @@ from scipy import special
 
 from pytest_warmth.errors import WarmthUsageError
 from pytest_warmth.stats._checks import check_count, check_probability
+from pytest_warmth.stats.mcnemar import binomial_upper_tail
 
 _LOG2 = math.log(2.0)
 
@@ -361,17 +362,8 @@ def simulate_design(
 
 def _midp_rejects(b: NDArray[np.int64], n: NDArray[np.int64], level: float) -> NDArray[np.bool_]:
     """Whether the one-sided mid-p McNemar test rejects with ``b`` harms of ``n`` discordant."""
-    pvalue = special.bdtrc(b, n, 0.5) + 0.5 * np.exp(_log_binom_half(b, n))
-    result: NDArray[np.bool_] = (n > 0) & (pvalue <= level)
+    result: NDArray[np.bool_] = (n > 0) & (binomial_upper_tail(b, n, mid=True) <= level)
     return result
-
-
-def _log_binom_half(b: NDArray[np.int64], n: NDArray[np.int64]) -> NDArray[np.float64]:
-    """``log P(B = b)`` for ``B ~ Binomial(n, 1/2)``."""
-    log_pmf: NDArray[np.float64] = (
-        special.gammaln(n + 1.0) - special.gammaln(b + 1.0) - special.gammaln(n - b + 1.0)
-    ) - n * _LOG2
-    return log_pmf
 
 
 def _check_prior(a: object, b: object) -> tuple[float, float]:
