@@ -158,7 +158,6 @@ def prefetch(
     batch_size: int,
     scorers: Scorers,
     progress: Callable[[str], engine.Progress | None] | None = None,
-    merge: bool = True,
 ) -> None:
     """Ask each side every prompt of ``cells`` up front: all the base's, then all the tuned's.
 
@@ -167,34 +166,40 @@ def prefetch(
     once, and the adapter is switched once (a LoRA adapter folded into the weights, see
     :attr:`pytest_warmth.models.loading.Side.merged`). The answers land in the scorers' memo
     (and the answer cache), so :func:`evaluate_cell` then only reads them.
-
-    ``merge=False`` keeps a LoRA adapter unfolded, for scorers keyed without the fold.
     """
-    mc_prompts: list[str] = []
-    mc_choices: list[list[str]] = []
-    replies: list[str] = []
+    asked = []
     for cell in cells:
-        suite = plan.suites[cell.suite]
-        if plan.scoring[cell.suite] == "generate":
-            replies += cell_messages(plan, cell)
-        else:
-            mc_prompts += cell_messages(plan, cell)
-            mc_choices += _choices_asked(suite, suite.probes)
-    _fetch(pair, plan, mc_prompts, mc_choices, replies, batch_size, scorers, progress, merge)
+        messages = cell_messages(plan, cell)
+        asked.append((cell, messages, range(len(messages))))
+    _fetch(pair, plan, asked, batch_size, scorers, progress, merge=True)
 
 
 def _fetch(
     pair: ModelPair,
     plan: GatePlan,
-    mc_prompts: Sequence[str],
-    mc_choices: Sequence[Sequence[str]],
-    replies: Sequence[str],
+    asked: Sequence[tuple[Cell, Sequence[str], Sequence[int]]],
     batch_size: int,
     scorers: Scorers,
     progress: Callable[[str], engine.Progress | None] | None,
+    *,
     merge: bool,
 ) -> None:
-    """Each side's scores of ``mc_prompts`` and replies to ``replies``, into its scorer."""
+    """Each side's answers to the items ``asked``, into its scorer, one call per scoring mode.
+
+    ``asked`` holds (cell, the cell's messages, item indices); ``merge`` folds a LoRA adapter
+    into the weights for the tuned side.
+    """
+    mc_prompts: list[str] = []
+    mc_choices: list[list[str]] = []
+    replies: list[str] = []
+    for cell, messages, indices in asked:
+        suite = plan.suites[cell.suite]
+        prompts = [messages[i] for i in indices]
+        if plan.scoring[cell.suite] == "generate":
+            replies += prompts
+        else:
+            mc_prompts += prompts
+            mc_choices += _choices_asked(suite, [suite.probes[i] for i in indices])
 
     def run(side: Side, prepare: Callable[[], None]) -> list[None]:
         scorer = scorers[side.role]
@@ -390,17 +395,8 @@ def evaluate_sequentially(
         def label(role: str, rounds: int = rounds, cells: int = len(open_runs)) -> Any:
             return progress(f"round {rounds}, {cells} cells open, {role}") if progress else None
 
-        mc_prompts: list[str] = []
-        mc_choices: list[list[str]] = []
-        replies: list[str] = []
-        for run, items in wanted:
-            prompts = [run.messages[i] for i in items]
-            if run.mode == "generate":
-                replies += prompts
-            else:
-                mc_prompts += prompts
-                mc_choices += _choices_asked(run.suite, [run.suite.probes[i] for i in items])
-        _fetch(pair, plan, mc_prompts, mc_choices, replies, batch_size, scorers, label, merge=False)
+        asked = [(run.cell, run.messages, items) for run, items in wanted]
+        _fetch(pair, plan, asked, batch_size, scorers, label, merge=False)
         for run, items in wanted:
             run.feed(items)
     return [run.result() for run in runs]
