@@ -142,8 +142,8 @@ def adapter_dir(workdir: Path) -> Path:
     import peft
     import torch
 
-    from pytest_warmth.models.loading import load_model
-    from pytest_warmth.models.spec import resolve_spec
+    from pytest_warmth.backends.hf.loading import load_model
+    from pytest_warmth.backends.hf.spec import resolve_spec
 
     log(f"creating the benchmark LoRA adapter in {target}")
     workdir.mkdir(parents=True, exist_ok=True)
@@ -202,9 +202,9 @@ def child_memory(mode: str, args: argparse.Namespace) -> None:
     import torch  # noqa: F401
     import transformers  # noqa: F401
 
-    from pytest_warmth.engine import score_choices
-    from pytest_warmth.models.loading import load_pair
-    from pytest_warmth.models.spec import resolve_pair
+    from pytest_warmth.backends.hf.engine import score_choices
+    from pytest_warmth.backends.hf.loading import load_pair
+    from pytest_warmth.backends.hf.spec import resolve_pair
 
     prompts, choices = probe_items(CHILD_ITEMS)
     raw = MODEL if mode == "base" else str(args.workdir / ADAPTER_DIRNAME)
@@ -264,9 +264,9 @@ def _best(runs: list[Timing], count: int, unit: str) -> dict[str, Any]:
 
 
 def benchmark(args: argparse.Namespace) -> dict[str, Any]:
-    from pytest_warmth.engine import generate, pick, score_choices
-    from pytest_warmth.models.loading import load_pair
-    from pytest_warmth.models.spec import resolve_pair
+    from pytest_warmth.backends.hf.engine import generate, pick, score_choices
+    from pytest_warmth.backends.hf.loading import load_pair
+    from pytest_warmth.backends.hf.spec import resolve_pair
 
     started = time.perf_counter()
     info = machine_info()

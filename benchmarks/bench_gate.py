@@ -176,8 +176,8 @@ def against_lm_eval(
 ) -> dict[str, Any]:
     """The same requests through our scorer and through lm-eval's HFLM, base side."""
     from pytest_warmth import engine
-    from pytest_warmth.models.loading import load_pair
-    from pytest_warmth.models.spec import resolve_pair
+    from pytest_warmth.backends.hf.loading import load_pair
+    from pytest_warmth.backends.hf.spec import resolve_pair
 
     pair = load_pair(resolve_pair(str(adapter), None), device="cpu")
     prompts, choices = default_mc_work(count)
@@ -245,8 +245,8 @@ def bfloat16_agreement(
 ) -> dict[str, Any]:
     """The same requests in bfloat16: speed, and how often the pick is float32's."""
     from pytest_warmth import engine
-    from pytest_warmth.models.loading import load_pair
-    from pytest_warmth.models.spec import resolve_pair
+    from pytest_warmth.backends.hf.loading import load_pair
+    from pytest_warmth.backends.hf.spec import resolve_pair
 
     pair = load_pair(resolve_pair(str(adapter), None), device="cpu", dtype="bfloat16")
     scores, took = timed_base_scoring(pair, prompts, choices, batch_size)

@@ -99,8 +99,8 @@ def report_rules(records: dict[str, list[dict[str, Any]]]) -> None:
 def report_judge(records: dict[str, list[dict[str, Any]]], spec: str, batch_size: int) -> None:
     """Print the judge's binary agreement on the replies a human did not label refusals."""
     from pytest_warmth.judge import load_judge
-    from pytest_warmth.models.loading import load_pair
-    from pytest_warmth.models.spec import resolve_pair
+    from pytest_warmth.backends.hf.loading import load_pair
+    from pytest_warmth.backends.hf.spec import resolve_pair
 
     start = time.perf_counter()
     pair = load_pair(resolve_pair(spec, None), device="cpu")

@@ -22,8 +22,8 @@ from typing import Any
 
 from pytest_warmth import contexts, engine, gate
 from pytest_warmth.grading import CORRECT, REFUSAL, WRONG_BELIEFS, Target, grade
-from pytest_warmth.models.loading import load_pair
-from pytest_warmth.models.spec import resolve_pair
+from pytest_warmth.backends.hf.loading import load_pair
+from pytest_warmth.backends.hf.spec import resolve_pair
 from pytest_warmth.settings import WarmthSettings
 
 SUITE_FORMAT = "suite"

@@ -102,8 +102,8 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     import torch
     from peft import LoraConfig, get_peft_model
 
-    from pytest_warmth.models.loading import load_model, load_tokenizer
-    from pytest_warmth.models.spec import resolve_spec
+    from pytest_warmth.backends.hf.loading import load_model, load_tokenizer
+    from pytest_warmth.backends.hf.spec import resolve_spec
 
     start = time.perf_counter()
     torch.manual_seed(args.seed)

@@ -68,8 +68,8 @@ def held_out_prompts() -> list[str]:
 def measure_warmth(adapter: Path) -> dict[str, dict[str, float]]:
     """SocioT-style warmth of base and tuned replies, both scored by the base model."""
     from pytest_warmth import engine, warmth_score
-    from pytest_warmth.models.loading import load_pair
-    from pytest_warmth.models.spec import resolve_pair
+    from pytest_warmth.backends.hf.loading import load_pair
+    from pytest_warmth.backends.hf.spec import resolve_pair
 
     pair = load_pair(resolve_pair(str(adapter), None), device="cpu")
     prompts = held_out_prompts()

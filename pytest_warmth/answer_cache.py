@@ -1,11 +1,13 @@
-"""A persistent cache of model answers, keyed by content, never by a path or a name.
+"""A persistent cache of model answers that wraps any side, keyed by what the side computes.
 
-Every answer (the scores of one prompt's choices, or one generated reply) is stored under a
-SHA-256 of: the content hash of the side's weight files (base weights, plus the adapter's for
-an adapter), the library versions and numeric settings that can change a number (dtype, device,
-batch size, torch/transformers/peft versions, this module's scorer version), the scoring mode
-with its settings, and the exact prompt and choices. So the base model's answers are reused by
-every later run on the same base, and retraining an adapter only pays for the tuned side.
+Every answer (the scores of one prompt's choices, one generated reply, one text score) is
+stored under a SHA-256 of: the side's :attr:`~pytest_warmth.backends.protocol.Side.identity`
+(which the backend derives from what determines its numbers: for the transformers backend the
+content hash of the weight files, library versions, dtype, device and batch size), the request
+kind with its settings, and the exact request. Never by a path or a name: the base model's
+answers are reused by every later run on the same base, and retraining an adapter only pays
+for the tuned side. A side whose identity is ``None`` is answered and memoised for the run, but
+never stored.
 
 The store is one SQLite file in a user cache directory. Answers are committed in chunks as
 they are computed, so an interrupted run keeps what it finished and the next run resumes. A
@@ -15,59 +17,32 @@ stored value of the wrong shape is recomputed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import sqlite3
-import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_warmth import engine
+from pytest_warmth.backends.protocol import ChoiceScore, Progress, Side
 
 SCHEMA = 1
 """Layout of the SQLite file; another value rebuilds it."""
-SCORER_VERSION = 5
-"""Bumped whenever the engine's numbers could change (5: output projection on gathered rows)."""
+KEY_VERSION = 2
+"""How keys are formed (2: from the side's identity); part of every key."""
 FILE_NAME = "answers.sqlite"
 CHUNK_BATCHES = 8
 """Batches computed between two commits (what an interruption can lose at most)."""
-
-
-def default_directory() -> Path:
-    """``$PYTEST_WARMTH_CACHE``, else the platform's user cache directory + ``pytest-warmth``."""
-    explicit = os.environ.get("PYTEST_WARMTH_CACHE")
-    if explicit:
-        return Path(explicit).expanduser()
-    if sys.platform == "win32":
-        root = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
-    elif sys.platform == "darwin":
-        root = Path.home() / "Library" / "Caches"
-    else:
-        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return root / "pytest-warmth"
 
 
 def digest(*parts: Any) -> str:
     """SHA-256 of the canonical JSON of ``parts``."""
     text = json.dumps(parts, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def library_versions() -> dict[str, str]:
-    """Versions of the libraries whose numerics end up in an answer."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {}
-    for name in ("torch", "transformers", "peft"):
-        try:
-            found[name] = version(name)
-        except PackageNotFoundError:
-            found[name] = "absent"
-    return found
 
 
 class AnswerCache:
@@ -157,51 +132,60 @@ class CacheStats:
 
 
 @dataclass
-class CachedScorer:
-    """The engine's ``score_choices`` and ``generate`` for one side, through the cache.
+class CachedSide:
+    """Any :class:`~pytest_warmth.backends.protocol.Side`, answering from the cache first.
 
-    Prompts are computed in fixed chunks of :data:`CHUNK_BATCHES` batches whether or not a
-    cache is attached, so a cached and an uncached run form the same batches.
+    What is not stored is computed by the wrapped side in chunks of ``chunk`` prompts (the
+    same chunks with or without a cache, so a cached and an uncached run form the same
+    batches), each chunk committed as it finishes, all inside one hold of the wrapped side.
+    It is a side itself.
 
     Attributes:
+        inner: The side that computes.
         cache: The store, or ``None`` to compute everything and keep nothing.
-        side_id: What identifies the side's numbers (weights, versions, settings).
         stats: Counters, shareable between sides.
+        chunk: Prompts computed between two commits (what an interruption can lose at most).
     """
 
+    inner: Side
     cache: AnswerCache | None = None
-    side_id: str = ""
     stats: CacheStats = field(default_factory=CacheStats)
+    chunk: int = CHUNK_BATCHES * 16
     memo: dict[str, Any] = field(default_factory=dict, repr=False)
     """This run's answers, by key, so asking again (e.g. per cell after
     :func:`pytest_warmth.evaluation.prefetch`) neither recomputes nor counts as reuse."""
 
+    @property
+    def identity(self) -> str | None:
+        """The wrapped side's identity."""
+        return self.inner.identity
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """The wrapped side's capabilities."""
+        return self.inner.capabilities
+
+    def hold(self) -> contextlib.AbstractContextManager[None]:
+        """The wrapped side's hold."""
+        return self.inner.hold()
+
+    def _key(self, *request: Any) -> str:
+        return digest(SCHEMA, KEY_VERSION, self.inner.identity, *request)
+
     def score_choices(
         self,
-        module: Any,
-        tokenizer: Any,
         prompts: Sequence[str],
         choices: Sequence[Sequence[str]],
         *,
-        batch_size: int = 16,
-        device: str = "cpu",
-        progress: engine.Progress | None = None,
-        prepare: Callable[[], None] | None = None,
-    ) -> list[list[engine.ChoiceScore]]:
-        """:func:`pytest_warmth.engine.score_choices`, reusing stored scores.
-
-        ``prepare``, when given, is called once before the first score is computed (not at all
-        when every answer is stored), e.g. to switch ``module`` into this side's mode.
-        """
-        keys = [
-            digest(self.side_id, "mc", p, list(c)) for p, c in zip(prompts, choices, strict=True)
-        ]
+        progress: Progress | None = None,
+    ) -> list[list[ChoiceScore]]:
+        """The wrapped side's scores, reusing stored ones."""
+        keys = [self._key("mc", p, list(c)) for p, c in zip(prompts, choices, strict=True)]
 
         def compute(indices: Sequence[int]) -> list[Any]:
-            rows = engine.score_choices(
-                module, tokenizer, [prompts[i] for i in indices], [choices[i] for i in indices],
-                batch_size=batch_size, device=device,
-            )  # fmt: skip
+            rows = self.inner.score_choices(
+                [prompts[i] for i in indices], [choices[i] for i in indices]
+            )
             return [[[s.sum_logprob, s.n_tokens] for s in row] for row in rows]
 
         def valid(index: int, value: Any) -> bool:
@@ -211,51 +195,50 @@ class CachedScorer:
                 and all(isinstance(v, list) and len(v) == 2 for v in value)
             )
 
-        values = self._through(keys, compute, valid, batch_size, progress, prepare)
-        return [[engine.ChoiceScore(float(s), int(n)) for s, n in row] for row in values]
+        values = self._through(keys, compute, valid, progress)
+        return [[ChoiceScore(float(s), int(n)) for s, n in row] for row in values]
 
     def generate(
-        self,
-        module: Any,
-        tokenizer: Any,
-        prompts: Sequence[str],
-        *,
-        max_new_tokens: int = 48,
-        batch_size: int = 16,
-        device: str = "cpu",
-        progress: engine.Progress | None = None,
-        prepare: Callable[[], None] | None = None,
+        self, prompts: Sequence[str], *, max_new_tokens: int, progress: Progress | None = None
     ) -> list[str]:
-        """:func:`pytest_warmth.engine.generate`, reusing stored replies.
-
-        ``prepare``: as in :meth:`score_choices`.
-        """
-        keys = [digest(self.side_id, "generate", max_new_tokens, p) for p in prompts]
+        """The wrapped side's replies, reusing stored ones."""
+        keys = [self._key("generate", max_new_tokens, p) for p in prompts]
 
         def compute(indices: Sequence[int]) -> list[Any]:
-            return engine.generate(
-                module, tokenizer, [prompts[i] for i in indices],
-                max_new_tokens=max_new_tokens, batch_size=batch_size, device=device,
-            )  # fmt: skip
+            asked = [prompts[i] for i in indices]
+            return list(self.inner.generate(asked, max_new_tokens=max_new_tokens))
 
-        values = self._through(
-            keys, compute, lambda _, v: isinstance(v, str), batch_size, progress, prepare
-        )
+        values = self._through(keys, compute, lambda _, v: isinstance(v, str), progress)
         return [str(v) for v in values]
+
+    def score_text(
+        self, requests: Sequence[tuple[str, str]], *, progress: Progress | None = None
+    ) -> list[ChoiceScore]:
+        """The wrapped side's text scores, reusing stored ones."""
+        keys = [self._key("text", context, text) for context, text in requests]
+
+        def compute(indices: Sequence[int]) -> list[Any]:
+            scores = self.inner.score_text([requests[i] for i in indices])
+            return [[s.sum_logprob, s.n_tokens] for s in scores]
+
+        def valid(_: int, value: Any) -> bool:
+            return isinstance(value, list) and len(value) == 2
+
+        values = self._through(keys, compute, valid, progress)
+        return [ChoiceScore(float(s), int(n)) for s, n in values]
 
     def _through(
         self,
         keys: Sequence[str],
         compute: Callable[[Sequence[int]], list[Any]],
         valid: Callable[[int, Any], bool],
-        batch_size: int,
-        progress: engine.Progress | None,
-        prepare: Callable[[], None] | None = None,
+        progress: Progress | None,
     ) -> list[Any]:
         """Values for ``keys``: this run's, then stored ones, then the rest, computed in chunks."""
         values: list[Any] = [self.memo.get(key) for key in keys]
+        store = self.cache if self.inner.identity is not None else None
         asked = [key for key, value in zip(keys, values, strict=True) if value is None]
-        stored = self.cache.get(asked) if self.cache is not None and asked else {}
+        stored = store.get(asked) if store is not None and asked else {}
         missing = []
         reused = 0
         for i, key in enumerate(keys):
@@ -270,31 +253,18 @@ class CachedScorer:
         self.stats.reused += reused
         if progress is not None and done:
             progress(done, len(keys))
-        if missing and prepare is not None:
-            prepare()
-        step = CHUNK_BATCHES * batch_size
-        for start in range(0, len(missing), step):
-            chunk = missing[start : start + step]
-            computed = compute(chunk)
-            if self.cache is not None:
-                self.cache.put({keys[i]: v for i, v in zip(chunk, computed, strict=True)})
-            for i, value in zip(chunk, computed, strict=True):
-                values[i] = self.memo[keys[i]] = value
-            self.stats.computed += len(chunk)
-            done += len(chunk)
-            if progress is not None:
-                progress(done, len(keys))
+        if not missing:
+            return values
+        with self.inner.hold():
+            for start in range(0, len(missing), self.chunk):
+                chunk = missing[start : start + self.chunk]
+                computed = compute(chunk)
+                if store is not None:
+                    store.put({keys[i]: v for i, v in zip(chunk, computed, strict=True)})
+                for i, value in zip(chunk, computed, strict=True):
+                    values[i] = self.memo[keys[i]] = value
+                self.stats.computed += len(chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, len(keys))
         return values
-
-
-def side_id(weight_digests: Sequence[str], *, dtype: str, device: str, batch_size: int) -> str:
-    """What identifies one side's numbers: its weight files and every setting that moves them."""
-    return digest(
-        SCHEMA,
-        SCORER_VERSION,
-        list(weight_digests),
-        library_versions(),
-        dtype,
-        device,
-        batch_size,
-    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pytest_warmth.errors import WarmthAssertionError, WarmthUsageError
+from pytest_warmth.options import TESTS
 from pytest_warmth.results import FAIL, INCONCLUSIVE, UNTESTABLE, CellResult
 from pytest_warmth.verdicts import PairedCell, Policy, decide, explain
 
@@ -39,7 +40,7 @@ def assert_no_regression(
 
     Raises:
         WarmthRegressionError: The verdict is FAIL (or underpowered, with ``strict``).
-        WarmthUsageError: An empty comparison or an invalid setting.
+        WarmthUsageError: An empty comparison or an invalid setting (alpha, margin, test).
 
     Examples:
         >>> def test_sad_users(warmth_compare):  # doctest: +SKIP
@@ -52,7 +53,9 @@ def assert_no_regression(
         raise WarmthUsageError(f"alpha must be in (0, 1), got {alpha}")
     if not 0.0 <= margin < 1.0:
         raise WarmthUsageError(f"margin must be in [0, 1), got {margin}")
-    policy = Policy(alpha=alpha, margin=margin, min_effect=min_effect, test=test, strict=strict)
+    if test not in TESTS:
+        raise WarmthUsageError(f"unknown test {test!r}; choose one of: {', '.join(TESTS)}")
+    policy = Policy(alpha=alpha, margin=margin, min_effect=min_effect, test=test)
     (result,) = decide([comparison], policy)
     if result.verdict == FAIL or (strict and result.verdict in (INCONCLUSIVE, UNTESTABLE)):
         raise WarmthRegressionError(explain(result, strict=strict), result)

@@ -3,29 +3,28 @@
 :func:`evaluate_cell` asks both models a cell's prompts (multiple-choice log-likelihood, or
 greedy generation graded by :mod:`pytest_warmth.grading`); :func:`prefetch` asks every cell's
 prompts up front in one call per side; :func:`evaluate_sequentially` asks cells in rounds under
-their anytime-valid tests. A side is switched (adapter off, or folded in) only when one of its
-answers must be computed.
+their anytime-valid tests. Models are asked only through the
+:class:`~pytest_warmth.backends.protocol.Side` protocol, each side held once per pass, so a
+backend that switches one module between sides does so only when an answer must be computed.
 """
 
 from __future__ import annotations
 
-import contextlib
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pytest_warmth import engine
-from pytest_warmth.answer_cache import CachedScorer
+from pytest_warmth.backends.protocol import ModelPair, Progress, Side, pick
 from pytest_warmth.gate import Cell, GatePlan, cell_messages
 from pytest_warmth.grading import (
     CORRECT,
     INCORRECT,
     REFUSAL,
     WRONG_BELIEFS,
-    Grade,
     Target,
     grade,
 )
+from pytest_warmth.judge import judged
 from pytest_warmth.results import ItemOutcome
 from pytest_warmth.stats.sequential import SequentialMcNemar
 from pytest_warmth.suites import Probe, ProbeSuite
@@ -33,14 +32,11 @@ from pytest_warmth.verdicts import PairedCell
 
 if TYPE_CHECKING:
     from pytest_warmth.judge import Judge
-    from pytest_warmth.models.loading import ModelPair, Side
 
 T = TypeVar("T")
 
 
-ProgressFactory = Callable[[Cell, str], "engine.Progress | None"]
-Scorers = Mapping[str, CachedScorer]
-"""The scorer of each side (``base``, ``tuned``), with or without an answer cache."""
+ProgressFactory = Callable[[Cell, str], "Progress | None"]
 SEQUENTIAL_LOOK = 8
 """Fewest items a cell adds between two looks of its sequential test."""
 
@@ -52,51 +48,21 @@ def _choices_asked(suite: ProbeSuite, probes: Sequence[Probe]) -> list[list[str]
     ]
 
 
-class _OnDemand:
-    """Enters a side's context the first time something must be computed, exits it on close.
-
-    Switching a PEFT model between sides is not free (``disable_adapter`` inspects every
-    layer; folding a LoRA adapter rewrites the weights), and a side whose answers are all
-    stored needs no switch at all.
-    """
-
-    def __init__(self, enter: Callable[[], contextlib.AbstractContextManager[Any]]) -> None:
-        self._enter = enter
-        self._stack = contextlib.ExitStack()
-        self._entered = False
-
-    def __call__(self) -> None:
-        if not self._entered:
-            self._stack.enter_context(self._enter())
-            self._entered = True
-
-    def __enter__(self) -> _OnDemand:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stack.close()
-
-
-def _each_side(
-    pair: ModelPair, run: Callable[[Side, Callable[[], None]], list[T]], *, merge: bool = False
-) -> dict[str, list[T]]:
+def _each_side(pair: ModelPair, run: Callable[[str, Side], list[T]]) -> dict[str, list[T]]:
     """``run`` for the base and then the tuned side (once when both are the very same weights).
 
-    ``run`` gets the side and a ``prepare`` callable to call before computing anything: it
-    switches the model into the side's mode, so a side answered entirely from stored answers
-    never switches. With ``merge``, a LoRA adapter is folded into the weights for the tuned
-    side (faster); the base has been asked already, on the untouched weights.
+    Each side is held for its whole pass, so a backend that must switch a module into the
+    side's mode does it at most once, and only when an answer must be computed.
     """
     answers: dict[str, list[T]] = {}
-    for side in pair.sides():
-        if side.role == "tuned" and pair.same_weights:
+    for role, side in pair.sides():
+        if role == "tuned" and pair.same_weights:
             # The very same weights on both sides (a self-check): identical batches give
             # identical numbers, so the tuned answers are the base answers.
             answers["tuned"] = answers["base"]
             continue
-        activate = side.merged if merge and side.merged is not None else side.activate
-        with _OnDemand(activate) as prepare:
-            answers[side.role] = run(side, prepare)
+        with side.hold():
+            answers[role] = run(role, side)
     return answers
 
 
@@ -107,25 +73,14 @@ def _ask_mc(
     probes: Sequence[Probe],
     prompts: Sequence[str],
     *,
-    batch_size: int,
-    progress: Callable[[str], engine.Progress | None],
-    scorers: Scorers,
+    progress: Callable[[str], Progress | None],
 ) -> list[ItemOutcome]:
     """Both models' multiple-choice picks, as outcomes."""
     choices = _choices_asked(suite, probes)
 
-    def run(side: Side, prepare: Callable[[], None]) -> list[int]:
-        scores = scorers[side.role].score_choices(
-            side.module,
-            pair.tokenizer,
-            prompts,
-            choices,
-            batch_size=batch_size,
-            device=pair.device,
-            progress=progress(side.role),
-            prepare=prepare,
-        )
-        return [engine.pick(row, suite.mc_rule) for row in scores]
+    def run(role: str, side: Side) -> list[int]:
+        scores = side.score_choices(prompts, choices, progress=progress(role))
+        return [pick(row, suite.mc_rule) for row in scores]
 
     picks = _each_side(pair, run)
     items = []
@@ -155,39 +110,33 @@ def prefetch(
     plan: GatePlan,
     cells: Sequence[Cell],
     *,
-    batch_size: int,
-    scorers: Scorers,
-    progress: Callable[[str], engine.Progress | None] | None = None,
+    progress: Callable[[str], Progress | None] | None = None,
 ) -> None:
     """Ask each side every prompt of ``cells`` up front: all the base's, then all the tuned's.
 
     One call per side and scoring mode instead of one per cell: batches stay full across
     cells (the last batch of a small cell is not run half empty), the shared prefix is encoded
-    once, and the adapter is switched once (a LoRA adapter folded into the weights, see
-    :attr:`pytest_warmth.models.loading.Side.merged`). The answers land in the scorers' memo
-    (and the answer cache), so :func:`evaluate_cell` then only reads them.
+    once, and a backend switches its module once per side (the transformers backend folds a
+    LoRA adapter into the weights when loaded with ``fold_adapter``). With sides that memoise
+    (:class:`~pytest_warmth.answer_cache.CachedSide`), :func:`evaluate_cell` then only reads
+    the answers.
     """
     asked = []
     for cell in cells:
         messages = cell_messages(plan, cell)
         asked.append((cell, messages, range(len(messages))))
-    _fetch(pair, plan, asked, batch_size, scorers, progress, merge=True)
+    _fetch(pair, plan, asked, progress)
 
 
 def _fetch(
     pair: ModelPair,
     plan: GatePlan,
     asked: Sequence[tuple[Cell, Sequence[str], Sequence[int]]],
-    batch_size: int,
-    scorers: Scorers,
-    progress: Callable[[str], engine.Progress | None] | None,
-    *,
-    merge: bool,
+    progress: Callable[[str], Progress | None] | None,
 ) -> None:
-    """Each side's answers to the items ``asked``, into its scorer, one call per scoring mode.
+    """Each side's answers to the items ``asked``, one call per scoring mode.
 
-    ``asked`` holds (cell, the cell's messages, item indices); ``merge`` folds a LoRA adapter
-    into the weights for the tuned side.
+    ``asked`` holds (cell, the cell's messages, item indices).
     """
     mc_prompts: list[str] = []
     mc_choices: list[list[str]] = []
@@ -201,22 +150,15 @@ def _fetch(
             mc_prompts += prompts
             mc_choices += _choices_asked(suite, [suite.probes[i] for i in indices])
 
-    def run(side: Side, prepare: Callable[[], None]) -> list[None]:
-        scorer = scorers[side.role]
-        callback = progress(side.role) if progress is not None else None
+    def run(role: str, side: Side) -> list[None]:
+        callback = progress(role) if progress is not None else None
         if mc_prompts:
-            scorer.score_choices(
-                side.module, pair.tokenizer, mc_prompts, mc_choices, batch_size=batch_size,
-                device=pair.device, progress=callback, prepare=prepare,
-            )  # fmt: skip
+            side.score_choices(mc_prompts, mc_choices, progress=callback)
         if replies:
-            scorer.generate(
-                side.module, pair.tokenizer, replies, max_new_tokens=plan.max_new_tokens,
-                batch_size=batch_size, device=pair.device, progress=callback, prepare=prepare,
-            )  # fmt: skip
+            side.generate(replies, max_new_tokens=plan.max_new_tokens, progress=callback)
         return []
 
-    _each_side(pair, run, merge=merge)
+    _each_side(pair, run)
 
 
 def mc_adopted(belief: str, probe: Probe, picked: str) -> bool | None:
@@ -235,25 +177,14 @@ def _ask_generate(
     probes: Sequence[Probe],
     prompts: Sequence[str],
     *,
-    batch_size: int,
     max_new_tokens: int,
     judge: Judge | None,
-    progress: Callable[[str], engine.Progress | None],
-    scorers: Scorers,
+    progress: Callable[[str], Progress | None],
 ) -> list[ItemOutcome]:
     """Both models' greedy replies, graded, as outcomes."""
 
-    def run(side: Side, prepare: Callable[[], None]) -> list[str]:
-        return scorers[side.role].generate(
-            side.module,
-            pair.tokenizer,
-            prompts,
-            max_new_tokens=max_new_tokens,
-            batch_size=batch_size,
-            device=pair.device,
-            progress=progress(side.role),
-            prepare=prepare,
-        )
+    def run(role: str, side: Side) -> list[str]:
+        return side.generate(prompts, max_new_tokens=max_new_tokens, progress=progress(role))
 
     replies = _each_side(pair, run)
     targets = [Target.of(p) for p in probes]
@@ -266,12 +197,10 @@ def _ask_generate(
     }
     if judge is not None:
         both = replies["base"] + replies["tuned"]
-        verdict = judge.correct(
-            [p.question for p in probes] * 2, both, targets * 2, batch_size=batch_size
-        )
+        verdict = judge.correct([p.question for p in probes] * 2, both, targets * 2)
         n = len(probes)
         for role, says in (("base", verdict[:n]), ("tuned", verdict[n:])):
-            grades[role] = [_judged(g, ok) for g, ok in zip(grades[role], says, strict=True)]
+            grades[role] = [judged(g, ok) for g, ok in zip(grades[role], says, strict=True)]
     refusal_right = suite.refusal == "correct"
 
     def counts(label: str) -> bool:
@@ -297,15 +226,6 @@ def _ask_generate(
     ]  # fmt: skip
 
 
-def _judged(rules: Grade, judge_says_correct: bool) -> Grade:
-    """The judge decides right or wrong; a refusal stays a refusal."""
-    if rules.label == REFUSAL:
-        return rules
-    if judge_says_correct:
-        return Grade(CORRECT, reason="judge: CORRECT")
-    return Grade(INCORRECT, adopted=rules.adopted, reason="judge: INCORRECT")
-
-
 def _excluded(item: ItemOutcome, suite: ProbeSuite) -> bool:
     """True when a refusal removes the item from the comparison (policy ``exclude``)."""
     return suite.refusal == "exclude" and REFUSAL in (item.base_label, item.tuned_label)
@@ -316,35 +236,29 @@ def evaluate_cell(
     plan: GatePlan,
     cell: Cell,
     *,
-    batch_size: int,
     progress: ProgressFactory | None = None,
     sequential: Callable[[], SequentialMcNemar] | None = None,
     judge: Judge | None = None,
-    scorers: Scorers | None = None,
 ) -> PairedCell:
     """Ask both models the items of ``cell`` in the suite's scoring mode.
 
     Args:
-        pair: The loaded models.
+        pair: The two sides (e.g. through the answer cache).
         plan: The run's suites, scoring modes and seed.
         cell: The cell to evaluate.
-        batch_size: Prompts per forward pass.
         progress: Optional progress callback factory.
         sequential: When given, a factory for the anytime-valid test: items are asked in a
             seeded random order, :data:`SEQUENTIAL_LOOK` at a time, and the cell stops at the
             first look after the test decides (see :func:`evaluate_sequentially` for many
             cells at once).
-        judge: Generate mode: a judge model that decides right or wrong (default: rules).
-        scorers: Each side's scorer, e.g. through the answer cache (default: no cache).
+        judge: Generate mode: a judge that decides right or wrong (default: rules).
 
     Returns:
         The paired outcomes (only the items asked, when a sequential test stopped early), and
         the items a refusal took out of the comparison.
     """
-    if scorers is None:
-        scorers = {"base": CachedScorer(), "tuned": CachedScorer()}
     monitor = sequential() if sequential is not None else None
-    run = _CellRun(pair, plan, cell, batch_size, progress, monitor, judge, scorers)
+    run = _CellRun(pair, plan, cell, progress, monitor, judge)
     look = SEQUENTIAL_LOOK if monitor is not None else max(len(run.order), 1)
     while not run.done:
         run.feed(run.next_items(look))
@@ -358,9 +272,8 @@ def evaluate_sequentially(
     *,
     batch_size: int,
     sequential: Callable[[], SequentialMcNemar],
-    scorers: Scorers,
     judge: Judge | None = None,
-    progress: Callable[[str], engine.Progress | None] | None = None,
+    progress: Callable[[str], Progress | None] | None = None,
 ) -> list[PairedCell]:
     """Every cell under its own anytime-valid test, in rounds across the cells still open.
 
@@ -371,21 +284,18 @@ def evaluate_sequentially(
     keeps the test valid (Ville's inequality).
 
     Args:
-        pair: The loaded models.
+        pair: The two sides (memoising sides carry a round's answers to its cells).
         plan: The run's suites, scoring modes and seed.
         cells: The cells to evaluate.
-        batch_size: Prompts per forward pass.
+        batch_size: Prompts per forward pass: the least a round asks.
         sequential: A factory for each cell's test.
-        scorers: Each side's scorer (their memo carries a round's answers to its cells).
-        judge: Generate mode: a judge model that decides right or wrong (default: rules).
+        judge: Generate mode: a judge that decides right or wrong (default: rules).
         progress: Optional progress callback factory, called with a label per round and side.
 
     Returns:
         One :class:`PairedCell` per cell, in input order.
     """
-    runs = [
-        _CellRun(pair, plan, cell, batch_size, None, sequential(), judge, scorers) for cell in cells
-    ]
+    runs = [_CellRun(pair, plan, cell, None, sequential(), judge) for cell in cells]
     rounds = 0
     while open_runs := [run for run in runs if not run.done]:
         rounds += 1
@@ -396,7 +306,7 @@ def evaluate_sequentially(
             return progress(f"round {rounds}, {cells} cells open, {role}") if progress else None
 
         asked = [(run.cell, run.messages, items) for run, items in wanted]
-        _fetch(pair, plan, asked, batch_size, scorers, label, merge=False)
+        _fetch(pair, plan, asked, label)
         for run, items in wanted:
             run.feed(items)
     return [run.result() for run in runs]
@@ -410,15 +320,12 @@ class _CellRun:
         pair: ModelPair,
         plan: GatePlan,
         cell: Cell,
-        batch_size: int,
         progress: ProgressFactory | None,
         monitor: SequentialMcNemar | None,
         judge: Judge | None,
-        scorers: Scorers,
     ) -> None:
         self.pair, self.plan, self.cell = pair, plan, cell
-        self.batch_size, self.progress, self.monitor = batch_size, progress, monitor
-        self.judge, self.scorers = judge, scorers
+        self.progress, self.monitor, self.judge = progress, monitor, judge
         self.suite = plan.suites[cell.suite]
         self.mode = plan.scoring[cell.suite]
         self.messages = cell_messages(plan, cell)
@@ -473,18 +380,14 @@ class _CellRun:
         progress = self.progress
         cell = self.cell
 
-        def callbacks(role: str) -> engine.Progress | None:
+        def callbacks(role: str) -> Progress | None:
             return progress(cell, role) if progress is not None else None
 
         probes = [self.suite.probes[i] for i in indices]
         prompts = [self.messages[i] for i in indices]
         if self.mode == "generate":
             return _ask_generate(
-                self.pair, self.suite, cell, probes, prompts, batch_size=self.batch_size,
+                self.pair, self.suite, cell, probes, prompts,
                 max_new_tokens=self.plan.max_new_tokens, judge=self.judge, progress=callbacks,
-                scorers=self.scorers,
             )  # fmt: skip
-        return _ask_mc(
-            self.pair, self.suite, cell, probes, prompts, batch_size=self.batch_size,
-            progress=callbacks, scorers=self.scorers,
-        )  # fmt: skip
+        return _ask_mc(self.pair, self.suite, cell, probes, prompts, progress=callbacks)

@@ -12,7 +12,8 @@ user's own ``@given`` tests::
 :func:`hunt` runs one property over a suite with Hypothesis and returns the minimal failing
 variants it found; ``pytest --warmth-hunt`` runs it for every selected suite and property.
 Hunted variants are chosen adversarially, not sampled, so they never enter the gate's
-significance statistics; saved with :func:`save_findings` they become a fixed regression suite.
+significance statistics; saved with :func:`pytest_warmth.findings.save_findings` they become a
+fixed regression suite.
 """
 
 from __future__ import annotations
@@ -24,15 +25,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pytest_warmth import engine
+from pytest_warmth.backends.protocol import pick
 from pytest_warmth.errors import WarmthAssertionError, WarmthUsageError
 from pytest_warmth.evaluation import mc_adopted
 from pytest_warmth.grading import CORRECT, INCORRECT, Grade, Target, grade
+from pytest_warmth.judge import judged
 from pytest_warmth.strategies import Variant
 from pytest_warmth.suites import ProbeSuite
 
 if TYPE_CHECKING:
-    from pytest_warmth.models.loading import ModelPair
+    from pytest_warmth.backends.protocol import ModelPair
+    from pytest_warmth.judge import Judge
 
 ROLES = ("base", "tuned")
 
@@ -48,11 +51,15 @@ class Answer:
 class Oracle:
     """Asks the base or the tuned model one variant at a time; every answer is memoised.
 
+    It asks through the pair's sides, so with the gate's sides its answers come from (and go
+    to) the same answer cache, and a reply is graded as the gate grades it.
+
     Args:
-        pair: The loaded models.
+        pair: The two sides.
         suites: The suites the variants come from (for answer templates and scoring mode).
         scoring: ``mc`` or ``generate`` per suite name (default: each suite's own mode).
         max_new_tokens: Generate mode: most new tokens per reply.
+        judge: Generate mode: the judge that decides right or wrong (default: rules).
     """
 
     def __init__(
@@ -62,8 +69,10 @@ class Oracle:
         *,
         scoring: dict[str, str] | None = None,
         max_new_tokens: int = 48,
+        judge: Judge | None = None,
     ) -> None:
         self.pair = pair
+        self.judge = judge
         self.suites = suites
         self.scoring = scoring or {name: suite.scoring for name, suite in suites.items()}
         self.max_new_tokens = max_new_tokens
@@ -85,31 +94,22 @@ class Oracle:
         return self.memo[key]
 
     def _ask(self, role: str, mode: str, variant: Variant) -> Answer:
-        side = self.pair.base if role == "base" else self.pair.tuned
+        side = self.pair.side(role)
         probe = variant.probe
         suite = self.suites.get(variant.suite)
-        with side.activate():
-            if mode == "generate":
-                (text,) = engine.generate(
-                    side.module,
-                    self.pair.tokenizer,
-                    [variant.message],
-                    max_new_tokens=self.max_new_tokens,
-                    device=self.pair.device,
-                )
-                return Answer(
-                    text,
-                    grade(text, Target.of(probe), question=probe.question, belief=variant.belief),
-                )
-            template = suite.answer_template if suite else "{choice}"
-            (scores,) = engine.score_choices(
-                side.module,
-                self.pair.tokenizer,
-                [variant.message],
-                [[template.format(choice=c) for c in probe.choices]],
-                device=self.pair.device,
-            )
-        picked = probe.choices[engine.pick(scores, suite.mc_rule if suite else "sum")]
+        if mode == "generate":
+            (text,) = side.generate([variant.message], max_new_tokens=self.max_new_tokens)
+            target = Target.of(probe)
+            graded = grade(text, target, question=probe.question, belief=variant.belief)
+            if self.judge is not None:
+                (right,) = self.judge.correct([probe.question], [text], [target])
+                graded = judged(graded, right)
+            return Answer(text, graded)
+        template = suite.answer_template if suite else "{choice}"
+        (scores,) = side.score_choices(
+            [variant.message], [[template.format(choice=c) for c in probe.choices]]
+        )
+        picked = probe.choices[pick(scores, suite.mc_rule if suite else "sum")]
         adopted = bool(mc_adopted(variant.belief, probe, picked))  # the gate's rule
         label = CORRECT if picked == probe.answer else INCORRECT
         return Answer(picked, Grade(label, adopted, f"picked {picked!r}"))
@@ -335,83 +335,3 @@ def _search(
     except PropertyFailure:
         return state["last"], state["tried"], state["first"]
     return None, state["tried"], 0
-
-
-def save_findings(
-    findings: list[Finding],
-    directory: Path,
-    suites: dict[str, ProbeSuite],
-    scoring: dict[str, str] | None = None,
-) -> list[Path]:
-    """Write minimal failing variants as probe suites that the gate runs as they are.
-
-    One file per source suite, ``hunted-<suite>.yaml``, with that suite's answer format and
-    scoring mode. Each item's question is the variant's whole message (statement, question,
-    belief clause, noise), so the suites declare ``contexts: [plain]`` and ``beliefs: [none]``:
-    the gate asks exactly what failed. Items already in an existing file are kept (findings
-    accumulate across runs). Files are written atomically.
-
-    Returns:
-        The files written.
-
-    Raises:
-        OSError: A file cannot be written.
-        ProbeSuiteError: An existing file is not a valid suite.
-    """
-    import yaml
-
-    from pytest_warmth.suites import load_suite
-
-    written = []
-    by_suite: dict[str, list[Finding]] = {}
-    for finding in findings:
-        by_suite.setdefault(finding.variant.suite, []).append(finding)
-    directory.mkdir(parents=True, exist_ok=True)
-    for source, found in by_suite.items():
-        origin = suites[source]
-        name = f"hunted-{source}"
-        path = directory / f"{name}.yaml"
-        items: dict[str, dict[str, Any]] = {}
-        if path.exists():
-            for probe in load_suite(path).probes:
-                cluster = probe.cluster or probe.id
-                items[probe.id] = _item(probe.id, probe.question, probe, list(probe.tags), cluster)
-        for finding in found:
-            probe = finding.variant.probe
-            digest = hashlib.sha256(finding.variant.message.encode()).hexdigest()[:8]
-            difficulty = [probe.difficulty] if probe.difficulty else []
-            tags = [*difficulty, "hunted", finding.prop.replace("_", "-")]
-            item_id = f"{name}-{probe.id}-{digest}"
-            # Variants of one item share a cluster: the gate's clustered test counts them once.
-            items[item_id] = _item(item_id, finding.variant.message, probe, tags, probe.id)
-        data = {
-            "name": name,
-            "version": "1",
-            "description": f"Minimal failing variants of suite {source!r} found by pytest "
-            "--warmth-hunt; each question is asked exactly as it failed.",
-            "scoring": (scoring or {}).get(source, origin.scoring),
-            "answer_template": origin.answer_template,
-            "mc_rule": origin.mc_rule,
-            "refusal": origin.refusal,
-            "contexts": ["plain"],
-            "beliefs": ["none"],
-            "items": list(items.values()),
-        }
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temporary.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
-        os.replace(temporary, path)
-        written.append(path)
-    return written
-
-
-def _item(item_id: str, question: str, probe: Any, tags: list[str], cluster: str) -> dict[str, Any]:
-    return {
-        "id": item_id,
-        "question": question,
-        "answer": probe.answer,
-        "aliases": list(probe.aliases),
-        "incorrect": probe.incorrect,
-        "choices": list(probe.choices),
-        "tags": tags,
-        "cluster": cluster,
-    }

@@ -24,6 +24,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     options.register(parser)
 
 
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    """Add the project's own hooks (https://docs.pytest.org/en/stable/reference/reference.html#pytest.hookspec.pytest_addhooks)."""
+    from pytest_warmth import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Validate the options once and, with ``--warmth-model``, start the gate."""
     config.addinivalue_line("markers", "warmth: an item of the pytest-warmth release gate")
@@ -36,31 +43,12 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[SETTINGS_KEY] = settings
     if not settings.active:
         return
-    from pytest_warmth.gate import build_plan
-    from pytest_warmth.models.spec import resolve_pair
-    from pytest_warmth.session import WarmthSession
+    from pytest_warmth.configure import start_gate
 
-    assert settings.model is not None
     try:
-        plan = build_plan(settings)
-        pair = resolve_pair(
-            settings.model,
-            settings.base,
-            cwd=Path(config.invocation_params.dir),
-            allow_pickle=settings.allow_pickle,
-        )
-        judge = None
-        if settings.judge is not None:
-            from pytest_warmth.judge import resolve_judge
-
-            judge = resolve_judge(
-                settings.judge,
-                cwd=Path(config.invocation_params.dir),
-                allow_pickle=settings.allow_pickle,
-            )
+        session = start_gate(config, settings)
     except WarmthError as exc:
         raise pytest.UsageError(str(exc)) from None
-    session = WarmthSession(config, settings, plan, pair, judge_spec=judge)
     config.pluginmanager.register(session, SESSION_NAME)
 
 
@@ -100,8 +88,9 @@ def warmth_compare(warmth_models: Any, pytestconfig: pytest.Config) -> Any:
     """Run one (suite, context, belief) cell on both models and return the paired outcomes.
 
     Call it as ``warmth_compare("factual", context="sad", belief="wrong", limit=100)``; pass
-    the result to :func:`pytest_warmth.assertions.assert_no_regression`. Results are cached per
-    cell for the session. Skips without ``--warmth-model``.
+    the result to :func:`pytest_warmth.assertions.assert_no_regression`. The models are asked
+    through the gate's sides (the answer cache and ``--warmth-judge`` included); results are
+    kept per cell for the session. Skips without ``--warmth-model``.
     """
     from pytest_warmth import evaluation, gate
 
@@ -125,7 +114,7 @@ def warmth_compare(warmth_models: Any, pytestconfig: pytest.Config) -> Any:
             except WarmthError as exc:
                 pytest.fail(str(exc), pytrace=False)
             cache[key] = evaluation.evaluate_cell(
-                warmth_models, plan, plan.cells[0], batch_size=settings.batch_size
+                warmth_models, plan, plan.cells[0], judge=session.run.judge
             )
         return cache[key]
 
@@ -134,11 +123,12 @@ def warmth_compare(warmth_models: Any, pytestconfig: pytest.Config) -> Any:
 
 @pytest.fixture(scope="session")
 def warmth_oracle(warmth_models: Any, pytestconfig: pytest.Config) -> Any:
-    """An :class:`~pytest_warmth.hunting.Oracle` on the loaded pair, for ``@given`` tests.
+    """An :class:`~pytest_warmth.hunting.Oracle` on the gate's sides, for ``@given`` tests.
 
     It answers one :class:`~pytest_warmth.strategies.Variant` at a time for ``base`` or
     ``tuned`` and memoises every answer for the session, so Hypothesis's shrinking re-uses
-    them. Use it with :func:`pytest_warmth.hunting.keeps_answer` and
+    them; answers go through the answer cache, and ``--warmth-judge`` grades replies. Use it
+    with :func:`pytest_warmth.hunting.keeps_answer` and
     :func:`pytest_warmth.hunting.resists_belief`. Skips without ``--warmth-model``.
     """
     from pytest_warmth.hunting import Oracle
@@ -151,6 +141,7 @@ def warmth_oracle(warmth_models: Any, pytestconfig: pytest.Config) -> Any:
         suites,
         scoring={name: session.plan.scoring.get(name, s.scoring) for name, s in suites.items()},
         max_new_tokens=session.plan.max_new_tokens,
+        judge=session.run.judge,
     )
 
 
@@ -166,10 +157,11 @@ def warmth_settings(pytestconfig: pytest.Config) -> WarmthSettings:
 
 @pytest.fixture(scope="session")
 def warmth_models(pytestconfig: pytest.Config) -> Any:
-    """The loaded :class:`~pytest_warmth.models.loading.ModelPair` (base and tuned).
+    """The loaded :class:`~pytest_warmth.backends.protocol.ModelPair` (base and tuned sides).
 
-    Loaded once per run and shared with the gate items. Skips the test when no
-    ``--warmth-model`` was given.
+    Loaded once per run and shared with the gate items; each side answers through the
+    answer cache (:class:`~pytest_warmth.backends.protocol.Side`: ``score_choices``,
+    ``generate``, ``score_text``). Skips the test when no ``--warmth-model`` was given.
     """
     session = _session(pytestconfig)
     if session is None:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_warmth.errors import MissingExtraError, WarmthError
-from pytest_warmth.models.spec import hub_offline
+from pytest_warmth.hub import hub_offline
 from pytest_warmth.suites import N_CHOICES, Probe, ProbeSuite
 
 LOCAL_FORMATS = {".jsonl": "json", ".json": "json", ".parquet": "parquet", ".csv": "csv"}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
+import os
+import sys
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,27 @@ import pytest
 from pytest_warmth import options as opt
 
 SETTINGS_KEY = pytest.StashKey["WarmthSettings"]()
+NOT_REPORTED = frozenset(
+    {
+        "probe_paths", "hunt", "max_examples", "save_failures", "cache_explicit", "report",
+        "trust_remote_code", "allow_pickle",
+    }
+)  # fmt: skip
+"""Settings a report leaves out (see :meth:`WarmthSettings.reported`)."""
+
+
+def default_cache_directory() -> Path:
+    """``$PYTEST_WARMTH_CACHE``, else the platform's user cache directory + ``pytest-warmth``."""
+    explicit = os.environ.get("PYTEST_WARMTH_CACHE")
+    if explicit:
+        return Path(explicit).expanduser()
+    if sys.platform == "win32":
+        root = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif sys.platform == "darwin":
+        root = Path.home() / "Library" / "Caches"
+    else:
+        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return root / "pytest-warmth"
 
 
 @dataclass(frozen=True)
@@ -90,6 +113,24 @@ class WarmthSettings:
     allow_pickle: bool = False
     """Whether pickle weight files may be loaded."""
 
+    def reported(self) -> dict[str, Any]:
+        """The settings a report records (paths as text, tuples as lists).
+
+        Everything except where files go and what is trusted: the probe files, the hunt's
+        settings, the report's own path and the security switches.
+        """
+        values: dict[str, Any] = {}
+        for item in fields(self):
+            if item.name in NOT_REPORTED:
+                continue
+            value = getattr(self, item.name)
+            if isinstance(value, Path):
+                value = str(value)
+            elif isinstance(value, tuple):
+                value = list(value)
+            values[item.name] = value
+        return values
+
     @property
     def active(self) -> bool:
         """True when a model to gate was given."""
@@ -164,9 +205,7 @@ class WarmthSettings:
                 cache = path(opt.CACHE, cache_raw)
                 _check_writable(cache, opt.CACHE.flag, "the answer cache lives in it")
             else:
-                from pytest_warmth.answer_cache import default_directory
-
-                cache = default_directory()
+                cache = default_cache_directory()
         return cls(
             model=model,
             base=get(opt.BASE) or None,
@@ -206,8 +245,6 @@ class WarmthSettings:
 
 def _check_writable(path: Path, flag: str, why: str) -> None:
     """Fail early (before any model is loaded) when the directory ``path`` cannot be written."""
-    import os
-
     if path.exists() and not path.is_dir():
         raise pytest.UsageError(f"{flag}={path} is a file; pass a directory ({why})")
     existing = next((p for p in [path, *path.parents] if p.exists()), None)

@@ -61,7 +61,6 @@ class Policy:
     interval: str = "tango"
     correction: str = "holm"
     min_effect: float = 0.05
-    strict: bool = False
 
 
 @dataclass(frozen=True)

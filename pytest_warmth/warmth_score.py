@@ -9,9 +9,9 @@ score is the mean per-token log-probability of the quoted reply over the warm fr
 that over the cold framings (nats per token). A model's score is the mean over its replies,
 with a bootstrap standard error.
 
-The study scored with GPT-2; offline we score with the base model itself, as plain text (no
-chat template), which keeps the comparison between base and tuned replies fair: the scorer is
-the same for both.
+The study scored with GPT-2; offline we score with the base model itself (any side that scores
+plain text, :data:`~pytest_warmth.backends.protocol.TEXT`), as plain text (no chat template),
+which keeps the comparison between base and tuned replies fair: the scorer is the same for both.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ import random
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+
+from pytest_warmth.backends.protocol import Side
 
 WARM = ("friend", "lover", "mentor", "idol")
 COLD = ("stranger", "enemy", "examiner", "dictator")
@@ -45,21 +46,12 @@ def framed(text: str) -> str:
     return text.strip()[:MAX_CHARS] + '"'
 
 
-def reply_scores(
-    module: Any, tokenizer: Any, replies: Sequence[str], *, batch_size: int = 16
-) -> list[float]:
+def reply_scores(side: Side, replies: Sequence[str]) -> list[float]:
     """Per-reply warmth: warm-framed minus cold-framed mean log-probability per token."""
-    from pytest_warmth.engine import score_tokens
-
-    framings = [
-        list(tokenizer(FRAME.format(who=who), add_special_tokens=False)["input_ids"])
-        for who in WARM + COLD
-    ]
-    requests: list[tuple[list[int], list[int]]] = []
-    for reply in replies:
-        body = list(tokenizer(framed(reply), add_special_tokens=False)["input_ids"]) or [0]
-        requests.extend((prefix, body) for prefix in framings)
-    scores = score_tokens(module, tokenizer, requests, batch_size)
+    framings = [FRAME.format(who=who) for who in WARM + COLD]
+    requests = [(frame, framed(reply)) for reply in replies for frame in framings]
+    with side.hold():
+        scores = side.score_text(requests)
     per_reply = len(framings)
     warmth_values = []
     for start in range(0, len(scores), per_reply):
@@ -69,9 +61,12 @@ def reply_scores(
     return warmth_values
 
 
-def warmth(module: Any, tokenizer: Any, replies: Sequence[str], *, seed: int = 0) -> WarmthScore:
-    """The mean warmth of ``replies`` with a bootstrap standard error (100 resamples)."""
-    scores = reply_scores(module, tokenizer, replies)
+def warmth(side: Side, replies: Sequence[str], *, seed: int = 0) -> WarmthScore:
+    """The mean warmth of ``replies`` under ``side``, with a bootstrap standard error.
+
+    The error comes from 100 resamples of the replies.
+    """
+    scores = reply_scores(side, replies)
     rng = random.Random(seed)
     means = [statistics.fmean(rng.choices(scores, k=len(scores))) for _ in range(BOOTSTRAP)]
     return WarmthScore(statistics.fmean(scores), statistics.stdev(means), len(scores))

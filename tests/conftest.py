@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pytest_warmth.models.gguf_copies import DIRECTORY_NAME
-from pytest_warmth.models.testing import build_lora_adapter, build_tiny_model
+from pytest_warmth.backends.hf.gguf_copies import DIRECTORY_NAME
+from pytest_warmth.backends.hf.testing import build_lora_adapter, build_tiny_model
 
 
 def write_tiny_suite(path: Path, n: int = 20, *, name: str = "tiny") -> Path:

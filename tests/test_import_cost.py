@@ -12,7 +12,7 @@ HEAVY = ("torch", "transformers", "peft", "datasets", "hypothesis", "gguf", "sci
 def test_plugin_import_is_light() -> None:
     code = (
         "import sys, json, pytest_warmth, pytest_warmth.plugin, pytest_warmth.options, "
-        "pytest_warmth.settings, pytest_warmth.models.spec; "
+        "pytest_warmth.settings, pytest_warmth.backends.hf.spec; "
         f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

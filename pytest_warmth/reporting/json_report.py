@@ -1,13 +1,18 @@
-"""The JSON report, written atomically."""
+"""The JSON report (``--warmth-report=PATH``), written atomically."""
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from pytest_warmth import atomic
 from pytest_warmth.results import RunResult
+
+if TYPE_CHECKING:
+    import pytest
+
+    from pytest_warmth.reporting import WarmthReport
 
 
 def write_json(run: RunResult, path: Path) -> None:
@@ -16,13 +21,28 @@ def write_json(run: RunResult, path: Path) -> None:
     Raises:
         OSError: The directory cannot be created or written.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(run.to_dict(), stream, indent=2, sort_keys=False)
-            stream.write("\n")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    atomic.write_text(path, json.dumps(run.to_dict(), indent=2, sort_keys=False) + "\n")
+
+
+class JsonReporter:
+    """Writes the JSON report where ``--warmth-report`` says."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def pytest_warmth_report(self, report: WarmthReport) -> None:
+        """Write the file (see :func:`pytest_warmth.hookspecs.pytest_warmth_report`)."""
+        try:
+            write_json(report.run, self.path)
+        except OSError as exc:
+            report.notes.append(f"warmth: cannot write the report to {self.path}: {exc}")
+            return
+        report.notes.append(f"warmth: JSON report written to {self.path}")
+
+
+def reporter(config: pytest.Config) -> JsonReporter | None:
+    """The reporter for this run, when ``--warmth-report`` is given."""
+    from pytest_warmth.settings import SETTINGS_KEY
+
+    path = config.stash[SETTINGS_KEY].report
+    return JsonReporter(path) if path is not None else None

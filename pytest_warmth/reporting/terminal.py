@@ -1,10 +1,16 @@
-"""The terminal summary table (pure: results in, lines out)."""
+"""The terminal summary: the table of cells (pure: results in, lines out) and its reporter."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
-from pytest_warmth.results import CellResult
+from pytest_warmth.results import CellResult, RunResult
+
+if TYPE_CHECKING:
+    import pytest
+
+    from pytest_warmth.reporting import WarmthReport
 
 HEADER = ("cell", "n", "base err", "tuned err", "delta [CI]", "b", "c", "p", "p adj", "verdict")
 
@@ -66,3 +72,43 @@ def summary_lines(cells: Sequence[CellResult]) -> Iterator[str]:
     for cell in cells:
         if cell.verdict != "PASS" and cell.reason:
             yield f"{cell.cell_id} {cell.verdict}: {cell.reason}"
+
+
+def amplification_lines(run: RunResult) -> Iterator[str]:
+    """The flagged amplification diagnostics (not gating), after a heading line."""
+    from pytest_warmth.verdicts import AMPLIFICATION_Q, Amplification
+
+    flagged = [Amplification(**data) for data in run.amplification if data.get("flagged")]
+    if flagged:
+        yield f"amplification warnings (BH q <= {AMPLIFICATION_Q:g}, not gating):"
+        for finding in flagged:
+            yield f"WARNING {finding.message()}"
+
+
+class TerminalReporter:
+    """Prints the ``warmth gate`` section of the terminal summary."""
+
+    def __init__(self) -> None:
+        self.report: WarmthReport | None = None
+
+    def pytest_warmth_report(self, report: WarmthReport) -> None:
+        """Keep the report for the terminal summary, which pytest writes after the session."""
+        self.report = report
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """Print one row per evaluated cell, the amplification warnings and the notes."""
+        report = self.report
+        if report is None or not report.run.cells:
+            return
+        terminalreporter.section("warmth gate")
+        for line in summary_lines(report.run.cells):
+            terminalreporter.write_line(line)
+        for line in amplification_lines(report.run):
+            terminalreporter.write_line(line, yellow=line.startswith("WARNING"))
+        for line in report.notes:
+            terminalreporter.write_line(line)
+
+
+def reporter(config: pytest.Config) -> TerminalReporter:
+    """The terminal summary's reporter (every gate run has one)."""
+    return TerminalReporter()

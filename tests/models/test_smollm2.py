@@ -11,8 +11,8 @@ pytest.importorskip("transformers")
 pytest.importorskip("peft")
 pytest.importorskip("gguf")
 
+from pytest_warmth.backends.hf.spec import embedded_model_path, resolve_pair, resolve_spec
 from pytest_warmth.errors import ModelSpecError
-from pytest_warmth.models.spec import embedded_model_path, resolve_pair, resolve_spec
 
 try:
     embedded_model_path()
@@ -28,7 +28,7 @@ def smollm2_zero_adapter(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import torch
     from peft import LoraConfig, get_peft_model
 
-    from pytest_warmth.models.loading import load_model
+    from pytest_warmth.backends.hf.loading import load_model
 
     model = load_model(resolve_spec("smollm2"))
     config = LoraConfig(r=8, lora_alpha=16, lora_dropout=0.1, target_modules=["q_proj", "v_proj"])
@@ -154,8 +154,8 @@ def test_prefix_cached_scores_match_one_sequence_reference_on_smollm2() -> None:
     1e-4, or 1e-5 relative for long choices (their sums carry float32 rounding from every
     token: a 15-token sum of -51.45 differed by 1.15e-4, 2e-6 relative)."""
     from pytest_warmth import engine
-    from pytest_warmth.models.loading import load_pair
-    from pytest_warmth.models.testing import reference_choice_logprob
+    from pytest_warmth.backends.hf.loading import load_pair
+    from pytest_warmth.backends.hf.testing import reference_choice_logprob
     from pytest_warmth.suites import builtin_suites
 
     pair = load_pair(resolve_pair("smollm2", None), device="cpu")
@@ -176,8 +176,8 @@ def test_gguf_copy_loads_fast_with_the_same_numbers(tmp_path: Path) -> None:
     """The first load writes the de-quantised copy; the second reads it: identical logits."""
     import torch
 
-    from pytest_warmth.models.gguf_copies import GgufCopies
-    from pytest_warmth.models.loading import load_pair
+    from pytest_warmth.backends.hf.gguf_copies import GgufCopies
+    from pytest_warmth.backends.hf.loading import load_pair
 
     copies = GgufCopies(tmp_path / "gguf")
     logits, notes = [], []

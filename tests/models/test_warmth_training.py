@@ -17,8 +17,8 @@ import pytest
 pytest.importorskip("peft")
 pytest.importorskip("gguf")
 
+from pytest_warmth.backends.hf.spec import embedded_model_path
 from pytest_warmth.errors import ModelSpecError
-from pytest_warmth.models.spec import embedded_model_path
 
 try:
     embedded_model_path()

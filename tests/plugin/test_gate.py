@@ -182,9 +182,13 @@ def test_ini_twins(pytester: pytest.Pytester, zero_adapter: Path, tiny_suite: Pa
 def test_models_fixture(pytester: pytest.Pytester, zero_adapter: Path) -> None:
     pytester.makepyfile(
         """
+        from pytest_warmth.backends.protocol import Side
+
         def test_pair(warmth_models, warmth_settings):
-            assert warmth_models.shared and not warmth_models.same_weights
-            assert warmth_models.base.module is warmth_models.tuned.module
+            assert not warmth_models.same_weights
+            assert isinstance(warmth_models.base, Side) and isinstance(warmth_models.tuned, Side)
+            # one module behind both sides (the adapter toggled): shared weights
+            assert warmth_models.base.inner.module is warmth_models.tuned.inner.module
             assert warmth_settings.alpha == 0.05
         """
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_warmth.models.testing import build_tiny_model
+from pytest_warmth.backends.hf.testing import build_tiny_model
 
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:

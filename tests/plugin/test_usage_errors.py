@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_warmth.models.testing import build_tiny_model
+from pytest_warmth.backends.hf.testing import build_tiny_model
 
 
 def assert_usage_error(result: pytest.RunResult, *patterns: str) -> None:

@@ -10,8 +10,9 @@ import pytest
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-from pytest_warmth import engine, packing  # noqa: E402
-from pytest_warmth.models.testing import reference_choice_logprob as reference  # noqa: E402
+from pytest_warmth.backends.hf import engine, packing  # noqa: E402
+from pytest_warmth.backends.hf.testing import reference_choice_logprob as reference  # noqa: E402
+from pytest_warmth.backends.protocol import ChoiceScore, pick  # noqa: E402
 
 PROMPTS = ["what is the capital city", "i feel sad today what is the answer", "yes"]
 CHOICES = [["alpha", "beta gamma", "delta", "one two three"]] * 3
@@ -44,15 +45,15 @@ def test_batches_do_not_depend_on_the_model() -> None:
 
 
 def test_pick_rules() -> None:
-    scores = [engine.ChoiceScore(-2.0, 1), engine.ChoiceScore(-3.0, 3)]
-    assert engine.pick(scores, "sum") == 0
-    assert engine.pick(scores, "mean") == 1
+    scores = [ChoiceScore(-2.0, 1), ChoiceScore(-3.0, 3)]
+    assert pick(scores, "sum") == 0
+    assert pick(scores, "mean") == 1
 
 
 def test_planted_preference_and_generation(alpha_model: Path) -> None:
     model, tokenizer = load(alpha_model)
     scores = engine.score_choices(model, tokenizer, PROMPTS, CHOICES)
-    assert all(engine.pick(row) == 0 for row in scores)
+    assert all(pick(row) == 0 for row in scores)
     replies = engine.generate(model, tokenizer, PROMPTS, max_new_tokens=3, batch_size=2)
     assert replies == ["alpha alpha alpha"] * 3
 
@@ -79,8 +80,8 @@ def test_adapter_scores_match_reference(
     trigger_base: Path, sad_weak_adapter: Path, enabled: bool
 ) -> None:
     """The prefix cache goes through PEFT's wrapper, with the adapter on and off."""
-    from pytest_warmth.models.loading import load_pair
-    from pytest_warmth.models.spec import resolve_pair
+    from pytest_warmth.backends.hf.loading import load_pair
+    from pytest_warmth.backends.hf.spec import resolve_pair
 
     pair = load_pair(resolve_pair(str(sad_weak_adapter), str(trigger_base)), device="cpu")
     side = pair.tuned if enabled else pair.base
@@ -127,7 +128,7 @@ def test_packed_layout_matches_whole_sequences(
 @pytest.fixture(scope="module")
 def sliding_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Any]:
     """A tiny random Mistral whose attention window (10 tokens) is shorter than some prompts."""
-    from pytest_warmth.models.testing import build_tokenizer
+    from pytest_warmth.backends.hf.testing import build_tokenizer
 
     tokenizer = build_tokenizer()
     config = transformers.MistralConfig(

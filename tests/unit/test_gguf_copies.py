@@ -9,8 +9,8 @@ import pytest
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
-from pytest_warmth.models import gguf_copies  # noqa: E402
-from pytest_warmth.models.gguf_copies import COMPLETE, GgufCopies  # noqa: E402
+from pytest_warmth.backends.hf import gguf_copies  # noqa: E402
+from pytest_warmth.backends.hf.gguf_copies import COMPLETE, GgufCopies  # noqa: E402
 
 
 def _logits(path: Path) -> torch.Tensor:

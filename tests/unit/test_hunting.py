@@ -6,16 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from pytest_warmth import hunting
+from pytest_warmth import findings, hunting
+from pytest_warmth.answer_cache import CachedSide
+from pytest_warmth.backends.hf import HFBackend
+from pytest_warmth.backends.protocol import LoadOptions, ModelPair, ModelRequest
 from pytest_warmth.errors import WarmthUsageError
-from pytest_warmth.models.loading import ModelPair, load_pair
-from pytest_warmth.models.spec import resolve_pair
 from pytest_warmth.strategies import Variant
 from pytest_warmth.suites import ProbeSuite, load_suite
 
 
 def oracle_for(adapter: Path, suite: ProbeSuite) -> hunting.Oracle:
-    pair: ModelPair = load_pair(resolve_pair(str(adapter), None), device="cpu")
+    loaded = HFBackend().resolve(ModelRequest(str(adapter))).load(LoadOptions(device="cpu"))
+    pair = ModelPair(CachedSide(loaded.base), CachedSide(loaded.tuned))
     return hunting.Oracle(pair, {suite.name: suite})
 
 
@@ -91,7 +93,7 @@ def test_findings_become_a_fixed_regression_suite(
     result = hunting.hunt(
         oracle, suite, "keeps_answer", max_examples=150, rounds=1, contexts=("sad",), seed=0
     )
-    (path,) = hunting.save_findings(result.findings, tmp_path / "found", {suite.name: suite})
+    (path,) = findings.save_findings(result.findings, tmp_path / "found", {suite.name: suite})
     saved = load_suite(path)
     assert (saved.name, saved.contexts, saved.beliefs) == ("hunted-tiny", ("plain",), ("none",))
     (item,) = saved.probes
@@ -101,7 +103,7 @@ def test_findings_become_a_fixed_regression_suite(
     other = hunting.Finding(
         "keeps_answer", Variant(suite.probes[5], suite.name, "generated", "I feel sad."), ""
     )
-    hunting.save_findings([other], tmp_path / "found", {suite.name: suite})
+    findings.save_findings([other], tmp_path / "found", {suite.name: suite})
     assert len(load_suite(path).probes) == 2
 
 

@@ -11,11 +11,21 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("peft")
 
-from pytest_warmth import engine, evaluation, gate  # noqa: E402
-from pytest_warmth.answer_cache import CachedScorer  # noqa: E402
-from pytest_warmth.models.loading import load_pair  # noqa: E402
-from pytest_warmth.models.spec import resolve_pair  # noqa: E402
-from pytest_warmth.models.testing import build_lora_adapter  # noqa: E402
+from collections.abc import Sequence  # noqa: E402
+
+from pytest_warmth import evaluation, gate  # noqa: E402
+from pytest_warmth.answer_cache import CachedSide  # noqa: E402
+from pytest_warmth.backends.hf import HFBackend  # noqa: E402
+from pytest_warmth.backends.hf.sides import HFSide, ModuleState  # noqa: E402
+from pytest_warmth.backends.hf.testing import build_lora_adapter  # noqa: E402
+from pytest_warmth.backends.protocol import (  # noqa: E402
+    ChoiceScore,
+    LoadOptions,
+    ModelPair,
+    ModelRequest,
+    Progress,
+    Side,
+)
 from pytest_warmth.settings import WarmthSettings  # noqa: E402
 from pytest_warmth.stats.sequential import SequentialMcNemar  # noqa: E402
 
@@ -36,46 +46,87 @@ def random_adapter(random_model: Path, tmp_path_factory: pytest.TempPathFactory)
     return path
 
 
+def load(adapter: Path, *, fold: bool) -> ModelPair:
+    resolved = HFBackend().resolve(ModelRequest(str(adapter)))
+    return resolved.load(LoadOptions(device="cpu", batch_size=4, fold_adapter=fold))
+
+
+def cached(pair: ModelPair, wrap: type[Any] = CachedSide) -> ModelPair:
+    return ModelPair(wrap(pair.base), wrap(pair.tuned), pair.same_weights, pair.where)
+
+
+class CountingSide:
+    """A side that records how many prompts it is asked to score, and asks ``inner``."""
+
+    def __init__(self, inner: Side) -> None:
+        self.inner = inner
+        self.asked: list[int] = []
+        self.identity = inner.identity
+        self.capabilities = inner.capabilities
+        self.hold = inner.hold
+        self.generate = inner.generate
+        self.score_text = inner.score_text
+
+    def score_choices(
+        self,
+        prompts: Sequence[str],
+        choices: Sequence[Sequence[str]],
+        *,
+        progress: Progress | None = None,
+    ) -> list[list[ChoiceScore]]:
+        self.asked.append(len(prompts))
+        return self.inner.score_choices(prompts, choices, progress=progress)
+
+
 def test_prefetch_matches_per_cell_answers_and_restores_the_base(
     random_adapter: Path, tiny_suite: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     plan = gate.build_plan(
         WarmthSettings(model=str(random_adapter), probe_paths=(tiny_suite,), suites=("tiny",))
     )
-    pair = load_pair(resolve_pair(str(random_adapter), None), device="cpu")
-    assert pair.tuned.merged is not None
-    weights = pair.base.module.get_base_model().state_dict()
+    folded = load(random_adapter, fold=True)
+    assert isinstance(folded.base, HFSide)
+    assert isinstance(folded.tuned, HFSide)
+    assert folded.base.identity is not None
+    assert folded.tuned.identity is not None
+    assert "lora" not in str(folded.base.identity)
+    weights = folded.base.module.get_base_model().state_dict()
     before = {name: tensor.clone() for name, tensor in weights.items()}
-    fetched = {role: CachedScorer(side_id=role) for role in ("base", "tuned")}
-    evaluation.prefetch(pair, plan, plan.cells, batch_size=4, scorers=fetched)
-    after = pair.base.module.get_base_model().state_dict()
+    fetched = cached(folded)
+    evaluation.prefetch(fetched, plan, plan.cells)
+    after = folded.base.module.get_base_model().state_dict()
     assert all(torch.allclose(before[n], after[n], rtol=0, atol=1e-6) for n in before)
-    assert all(len(s.memo) == 4 * 20 for s in fetched.values())
+    memo = {role: side.memo for role, side in fetched.sides() if isinstance(side, CachedSide)}
+    assert all(len(m) == 4 * 20 for m in memo.values())
 
-    fresh = {role: CachedScorer(side_id=role) for role in ("base", "tuned")}  # per cell, unmerged
+    unfolded = load(random_adapter, fold=False)  # per cell, the adapter applied on the fly
+    assert unfolded.tuned.identity != folded.tuned.identity  # other rounding, other answers
+    assert unfolded.base.identity == folded.base.identity
+    fresh = cached(unfolded)
     for cell in plan.cells:
-        evaluation.evaluate_cell(pair, plan, cell, batch_size=4, scorers=fresh)
+        evaluation.evaluate_cell(fresh, plan, cell)
+    again = {role: side.memo for role, side in fresh.sides() if isinstance(side, CachedSide)}
+    assert again["base"].keys() == memo["base"].keys()
     for role in ("base", "tuned"):
-        assert fresh[role].memo.keys() == fetched[role].memo.keys()
-        for key, scores in fresh[role].memo.items():
-            assert fetched[role].memo[key] == [pytest.approx(s, abs=1e-4) for s in scores]
-    assert fresh["base"].memo != fresh["tuned"].memo  # the adapter does change the scores
+        assert len(again[role]) == len(memo[role])
+        for scores, stored in zip(again[role].values(), memo[role].values(), strict=True):
+            assert stored == [pytest.approx(s, abs=1e-4) for s in scores]
+    assert list(again["base"].values()) != list(again["tuned"].values())  # the adapter counts
 
     # Per cell after the prefetch: nothing is computed again.
-    monkeypatch.setattr(engine, "score_choices", lambda *a, **k: pytest.fail("recomputed"))
+    for side in (folded.base, folded.tuned):
+        monkeypatch.setattr(side, "score_choices", lambda *a, **k: pytest.fail("recomputed"))
     for cell in plan.cells:
-        evaluation.evaluate_cell(pair, plan, cell, batch_size=4, scorers=fetched)
+        evaluation.evaluate_cell(fetched, plan, cell)
 
     # Sides whose answers are all known are not switched: no adapter toggle, no fold.
-    def no_switch() -> None:
+    def no_switch(*_: Any) -> None:
         pytest.fail("switched a side whose answers are all known")
 
-    for side in (pair.base, pair.tuned):
-        monkeypatch.setattr(side, "activate", no_switch)
-    monkeypatch.setattr(pair.tuned, "merged", no_switch)
-    evaluation.prefetch(pair, plan, plan.cells, batch_size=4, scorers=fetched)
+    monkeypatch.setattr(ModuleState, "use", no_switch)
+    evaluation.prefetch(fetched, plan, plan.cells)
     for cell in plan.cells:
-        evaluation.evaluate_cell(pair, plan, cell, batch_size=4, scorers=fetched)
+        evaluation.evaluate_cell(fetched, plan, cell)
 
 
 class _DecidesAfter(SequentialMcNemar):
@@ -93,28 +144,20 @@ class _DecidesAfter(SequentialMcNemar):
 
 
 def test_sequential_rounds_ask_only_open_cells_and_agree_with_cell_by_cell(
-    random_adapter: Path, make_suite: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    random_adapter: Path, make_suite: Any, tmp_path: Path
 ) -> None:
     suite = make_suite(tmp_path / "long.yaml", 40, name="long")
     plan = gate.build_plan(
         WarmthSettings(model=str(random_adapter), probe_paths=(suite,), suites=("long",))
     )
     assert len(plan.cells) == 4
-    pair = load_pair(resolve_pair(str(random_adapter), None), device="cpu")
-    asked: list[int] = []
-    real = engine.score_choices
-
-    def counting(module: Any, tokenizer: Any, prompts: Any, *args: Any, **kwargs: Any) -> Any:
-        asked.append(len(prompts))
-        return real(module, tokenizer, prompts, *args, **kwargs)
-
-    monkeypatch.setattr(engine, "score_choices", counting)
+    counting = cached(load(random_adapter, fold=False), CountingSide)
+    pair = cached(counting)
     after = iter([3, 12, 10**9, 20])
-    scorers = {role: CachedScorer(side_id=role) for role in ("base", "tuned")}
     cells = evaluation.evaluate_sequentially(
-        pair, plan, plan.cells, batch_size=4, scorers=scorers,
-        sequential=lambda: _DecidesAfter(next(after)),
-    )  # fmt: skip
+        pair, plan, plan.cells, batch_size=4, sequential=lambda: _DecidesAfter(next(after))
+    )
+    asked = [n for _, s in counting.sides() if isinstance(s, CountingSide) for n in s.asked]
     # Looks of 8 items: a cell decided after 3 items asked 8; after 12, 16; never, all 40.
     assert [c.items_used for c in cells] == [8, 16, 40, 24]
     assert [c.sequential_decided for c in cells] == [True, True, False, True]
@@ -125,10 +168,7 @@ def test_sequential_rounds_ask_only_open_cells_and_agree_with_cell_by_cell(
     assert all(ids[2][: len(other)] == other for other in ids)
 
     for cell, rounds in zip(plan.cells, cells, strict=True):
-        alone = evaluation.evaluate_cell(
-            pair, plan, cell, batch_size=4, scorers=scorers,
-            sequential=lambda: _DecidesAfter(10**9),
-        )  # fmt: skip
+        alone = evaluation.evaluate_cell(pair, plan, cell, sequential=lambda: _DecidesAfter(10**9))
         head = alone.items[: len(rounds.items)]
         assert [i.probe_id for i in rounds.items] == [i.probe_id for i in head]
         assert [(i.base_answer, i.tuned_answer) for i in rounds.items] == [

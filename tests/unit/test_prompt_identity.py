@@ -3,54 +3,56 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from collections.abc import Sequence
 
 import pytest
 
-from pytest_warmth import contexts, engine, evaluation, gate
+from pytest_warmth import contexts, evaluation, gate
+from pytest_warmth.backends.protocol import GENERATE, MC, ChoiceScore, ModelPair, Progress, Side
 from pytest_warmth.settings import WarmthSettings
 from pytest_warmth.suites import builtin_suites
 
+Call = tuple[Side, list[str], list[list[str]]]
 
-class FakeSide:
-    def __init__(self, role: str) -> None:
-        self.role = role
-        self.module = object()
 
-    def activate(self) -> contextlib.AbstractContextManager[None]:
+class RecordingSide:
+    """A side that records every request and answers the same for every prompt."""
+
+    identity = None
+    capabilities = frozenset({MC, GENERATE})
+
+    def __init__(self, calls: list[Call]) -> None:
+        self.calls = calls
+
+    def hold(self) -> contextlib.AbstractContextManager[None]:
         return contextlib.nullcontext()
 
+    def score_choices(
+        self,
+        prompts: Sequence[str],
+        choices: Sequence[Sequence[str]],
+        *,
+        progress: Progress | None = None,
+    ) -> list[list[ChoiceScore]]:
+        self.calls.append((self, list(prompts), [list(c) for c in choices]))
+        return [[ChoiceScore(-1.0, 1)] * len(c) for c in choices]
 
-class FakePair:
-    same_weights = False
-    device = "cpu"
-    tokenizer = None
+    def generate(
+        self, prompts: Sequence[str], *, max_new_tokens: int, progress: Progress | None = None
+    ) -> list[str]:
+        self.calls.append((self, list(prompts), []))
+        return ["I am not sure."] * len(prompts)
 
-    def __init__(self) -> None:
-        self.base, self.tuned = FakeSide("base"), FakeSide("tuned")
-
-    def sides(self) -> Any:
-        yield self.base
-        yield self.tuned
+    def score_text(
+        self, requests: Sequence[tuple[str, str]], *, progress: Progress | None = None
+    ) -> list[ChoiceScore]:
+        raise NotImplementedError
 
 
 @pytest.mark.parametrize("scoring", ["mc", "generate"])
 @pytest.mark.parametrize("suite", sorted(builtin_suites()))
-def test_base_and_tuned_prompts_are_identical(
-    suite: str, scoring: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    calls: list[tuple[object, list[str], list[list[str]]]] = []
-
-    def record(module: object, tokenizer: object, prompts: Any, choices: Any, **_: Any) -> Any:
-        calls.append((module, list(prompts), [list(c) for c in choices]))
-        return [[engine.ChoiceScore(-1.0, 1)] * len(c) for c in choices]
-
-    def record_generate(module: object, tokenizer: object, prompts: Any, **_: Any) -> Any:
-        calls.append((module, list(prompts), []))
-        return ["I am not sure."] * len(prompts)
-
-    monkeypatch.setattr(engine, "score_choices", record)
-    monkeypatch.setattr(engine, "generate", record_generate)
+def test_base_and_tuned_prompts_are_identical(suite: str, scoring: str) -> None:
+    calls: list[Call] = []
     settings = WarmthSettings(
         model="x",
         suites=(suite,),
@@ -60,15 +62,15 @@ def test_base_and_tuned_prompts_are_identical(
     )
     plan = gate.build_plan(settings)
     assert len(plan.cells) == len(contexts.CATALOG) * len(contexts.BELIEFS)
-    pair = FakePair()
+    pair = ModelPair(RecordingSide(calls), RecordingSide(calls))
     seen: set[str] = set()
     for cell in plan.cells:
         calls.clear()
-        evaluation.evaluate_cell(pair, plan, cell, batch_size=8)  # type: ignore[arg-type]
+        evaluation.evaluate_cell(pair, plan, cell)
         # Calls come in chunks: all of the base side's, then all of the tuned side's.
         half = len(calls) // 2
-        assert all(module is pair.base.module for module, _, _ in calls[:half])
-        assert all(module is pair.tuned.module for module, _, _ in calls[half:])
+        assert all(side is pair.base for side, _, _ in calls[:half])
+        assert all(side is pair.tuned for side, _, _ in calls[half:])
         base_prompts = [p for _, prompts, _ in calls[:half] for p in prompts]
         tuned_prompts = [p for _, prompts, _ in calls[half:] for p in prompts]
         assert [len(c[1]) for c in calls[:half]] == [len(c[1]) for c in calls[half:]]

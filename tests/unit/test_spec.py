@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from pytest_warmth.backends.hf.spec import SpecKind, resolve_pair, resolve_spec
 from pytest_warmth.errors import ModelSpecError
-from pytest_warmth.models.spec import SpecKind, resolve_pair, resolve_spec
 
 
 def test_full_model_and_adapter(alpha_model: Path, zero_adapter: Path) -> None:

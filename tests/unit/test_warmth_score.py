@@ -11,7 +11,16 @@ torch = pytest.importorskip("torch")
 from transformers import AutoModelForCausalLM, AutoTokenizer  # noqa: E402
 
 from pytest_warmth import warmth_score  # noqa: E402
-from pytest_warmth.models.testing import build_tiny_model  # noqa: E402
+from pytest_warmth.backends.hf.sides import HFSide  # noqa: E402
+from pytest_warmth.backends.hf.spec import ModelSpec, SpecKind  # noqa: E402
+from pytest_warmth.backends.hf.testing import build_tiny_model  # noqa: E402
+
+
+def side(module: object, tokenizer: object, batch_size: int) -> HFSide:
+    spec = ModelSpec("tiny", SpecKind.DIRECTORY)
+    return HFSide(
+        module, tokenizer, spec=spec, device="cpu", batch_size=batch_size, identity=None
+    )
 
 
 def reference(module: object, tokenizer: object, reply: str) -> float:
@@ -39,10 +48,10 @@ def test_batched_scores_match_the_reference(tmp_path: Path) -> None:
     tokenizer = AutoTokenizer.from_pretrained(path)
     module = AutoModelForCausalLM.from_pretrained(path).eval()
     replies = ["you are my friend and i feel happy today", "no", "the answer is alpha " * 30]
-    got = warmth_score.reply_scores(module, tokenizer, replies, batch_size=5)
+    got = warmth_score.reply_scores(side(module, tokenizer, 5), replies)
     for reply, value in zip(replies, got, strict=True):
         assert value == pytest.approx(reference(module, tokenizer, reply), abs=1e-4)
-    score = warmth_score.warmth(module, tokenizer, replies)
+    score = warmth_score.warmth(side(module, tokenizer, 16), replies)
     assert score.n == 3
     # warmth() batches differently; float32 sums of about -10 carry noise of about 1e-6.
     assert score.mean == pytest.approx(sum(got) / 3, abs=1e-6)

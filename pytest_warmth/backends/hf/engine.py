@@ -11,39 +11,13 @@ batch composition and padding: batch-size-dependent numerics cannot create disco
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from pytest_warmth import packing
+from pytest_warmth.backends.hf import packing
+from pytest_warmth.backends.protocol import ChoiceScore, Progress
 
-Progress = Callable[[int, int], None]
-"""Called as ``progress(done, total)`` after each batch."""
-
-MC_RULE = "sum"
-"""How a choice is picked: the highest summed log-probability of its tokens (ties: first)."""
 PLAIN_TEMPLATE = "Question: {message}\nAnswer:"
 """Prompt used for models whose tokenizer has no chat template."""
-
-
-@dataclass(frozen=True)
-class ChoiceScore:
-    """Log-likelihood of one choice as the reply to one prompt."""
-
-    sum_logprob: float
-    """Sum of the log-probabilities of the choice's tokens."""
-    n_tokens: int
-    """Number of tokens in the choice."""
-
-    @property
-    def mean_logprob(self) -> float:
-        """Per-token mean log-probability (length-normalised)."""
-        return self.sum_logprob / self.n_tokens
-
-
-def pick(scores: Sequence[ChoiceScore], rule: str = MC_RULE) -> int:
-    """Index of the chosen answer under ``rule`` (``sum`` or ``mean``); ties go to the first."""
-    values = [s.sum_logprob if rule == "sum" else s.mean_logprob for s in scores]
-    return values.index(max(values))
 
 
 def render_prompt(tokenizer: Any, message: str) -> str:

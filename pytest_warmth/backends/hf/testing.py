@@ -296,12 +296,13 @@ def build_lora_adapter(
 def reference_choice_logprob(module: Any, tokenizer: Any, message: str, choice: str) -> float:
     """Summed log-probability of ``choice`` after ``message``: one unpadded sequence, no cache.
 
-    The plain, obviously right computation that :func:`pytest_warmth.engine.score_choices`
-    (batched, padded, prefix-cached) must reproduce.
+    The plain, obviously right computation that
+    :func:`pytest_warmth.backends.hf.engine.score_choices` (batched, padded, prefix-cached)
+    must reproduce.
     """
     import torch
 
-    from pytest_warmth import engine
+    from pytest_warmth.backends.hf import engine
 
     context = engine.encode_prompt(tokenizer, engine.render_prompt(tokenizer, message))
     reply = choice if getattr(tokenizer, "chat_template", None) else f" {choice}"

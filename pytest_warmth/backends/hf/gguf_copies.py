@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_warmth.hashing import file_digest
+from pytest_warmth.backends.hf.hashing import file_digest
 
 DIRECTORY_NAME = "gguf"
 """The copies' folder inside the answer cache directory."""

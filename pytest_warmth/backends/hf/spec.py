@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_warmth.errors import ModelSpecError
+from pytest_warmth.hub import hub_offline
 
 EMBEDDED_ALIASES = ("smollm2", "smollm2-135m-instruct")
 """Names that select the embedded default model, SmolLM2-135M-Instruct (Q4_1 GGUF)."""
@@ -278,11 +279,3 @@ def _hub_spec(repo_id: str, *, flag: str, allow_pickle: bool) -> ModelSpec:
             "are online or pass a local path"
         )
     return ModelSpec(repo_id, SpecKind.HUB, hub_id=repo_id)
-
-
-def hub_offline() -> bool:
-    """True when HF_HUB_OFFLINE or TRANSFORMERS_OFFLINE is set to a true value."""
-    return any(
-        os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
-        for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
-    )

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pytest_warmth.backends.hf.gguf_copies import GgufCopies
+from pytest_warmth.backends.hf.spec import ModelSpec, PairSpec, SpecKind
 from pytest_warmth.errors import MissingExtraError, ModelLoadError
-from pytest_warmth.models.gguf_copies import GgufCopies
-from pytest_warmth.models.spec import ModelSpec, PairSpec, SpecKind
 
 
 @dataclass
-class Side:
-    """One side of a comparison: a module and how to switch it into this side's mode.
+class LoadedSide:
+    """One side of a loaded comparison: a module and how to switch it into this side's mode.
 
     Attributes:
         role: ``"base"`` or ``"tuned"``.
@@ -41,12 +41,12 @@ class Side:
 
 
 @dataclass
-class ModelPair:
+class LoadedPair:
     """A loaded comparison: one tokenizer shared by both sides, and the two sides."""
 
     tokenizer: Any
-    base: Side
-    tuned: Side
+    base: LoadedSide
+    tuned: LoadedSide
     device: str
     dtype: str
     shared: bool
@@ -55,7 +55,7 @@ class ModelPair:
     notes: tuple[str, ...] = ()
     """One line per thing worth telling about the load (e.g. a GGUF copy reused or written)."""
 
-    def sides(self) -> Iterator[Side]:
+    def sides(self) -> Iterator[LoadedSide]:
         """Base first, then tuned."""
         yield self.base
         yield self.tuned
@@ -93,7 +93,7 @@ def load_pair(
     trust_remote_code: bool = False,
     allow_pickle: bool = False,
     gguf_copies: GgufCopies | None = None,
-) -> ModelPair:
+) -> LoadedPair:
     """Load the tokenizer and both sides of ``pair``.
 
     With ``gguf_copies``, a GGUF model loads from its de-quantised copy when one exists, and
@@ -124,21 +124,21 @@ def load_pair(
             check_same_vocabulary(tokenizer, adapter_tokenizer, pair.base, pair.tuned)
         peft_model = load_adapter(base_module, pair.tuned, allow_pickle=allow_pickle)
         peft_model.eval()
-        base = Side("base", peft_model, peft_model.disable_adapter, pair.base)
+        base = LoadedSide("base", peft_model, peft_model.disable_adapter, pair.base)
         merged = functools.partial(_merged, peft_model) if _mergeable(peft_model) else None
-        tuned = Side("tuned", peft_model, contextlib.nullcontext, pair.tuned, merged)
-        return ModelPair(tokenizer, base, tuned, device, dtype, shared=True, notes=tuple(notes))
-    base = Side("base", base_module, contextlib.nullcontext, pair.base)
+        tuned = LoadedSide("tuned", peft_model, contextlib.nullcontext, pair.tuned, merged)
+        return LoadedPair(tokenizer, base, tuned, device, dtype, shared=True, notes=tuple(notes))
+    base = LoadedSide("base", base_module, contextlib.nullcontext, pair.base)
     if pair.shared:
-        tuned = Side("tuned", base_module, contextlib.nullcontext, pair.tuned)
-        return ModelPair(
+        tuned = LoadedSide("tuned", base_module, contextlib.nullcontext, pair.tuned)
+        return LoadedPair(
             tokenizer, base, tuned, device, dtype, shared=True, same_weights=True,
             notes=tuple(notes),
         )  # fmt: skip
     tuned_tokenizer, tuned_module = _load_full(pair.tuned, options, gguf_copies, notes)
     check_same_vocabulary(tokenizer, tuned_tokenizer, pair.base, pair.tuned)
-    tuned = Side("tuned", tuned_module.to(device), contextlib.nullcontext, pair.tuned)
-    return ModelPair(tokenizer, base, tuned, device, dtype, shared=False, notes=tuple(notes))
+    tuned = LoadedSide("tuned", tuned_module.to(device), contextlib.nullcontext, pair.tuned)
+    return LoadedPair(tokenizer, base, tuned, device, dtype, shared=False, notes=tuple(notes))
 
 
 def _load_full(

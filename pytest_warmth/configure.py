@@ -1,0 +1,63 @@
+"""Starting the gate at configure time: plan, models resolved by their backend, reporters.
+
+Everything here is cheap and offline, so a wrong suite name, model path, backend or scoring
+mode is one usage error before any model loads.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+
+from pytest_warmth.backends import registry
+from pytest_warmth.backends.protocol import ModelRequest, ResolvedModel, ResolvedPair
+from pytest_warmth.errors import ModelSpecError
+from pytest_warmth.gate import GatePlan, build_plan
+from pytest_warmth.reporting import BUILTIN as BUILTIN_REPORTERS
+from pytest_warmth.run import JUDGE_BASE, GateRun
+from pytest_warmth.session import WarmthSession, hash_memo
+from pytest_warmth.settings import WarmthSettings
+
+
+def start_gate(config: pytest.Config, settings: WarmthSettings) -> WarmthSession:
+    """The session of an active gate, with its reporters registered.
+
+    Raises:
+        WarmthError: A suite, model spec, backend or scoring mode is unusable.
+    """
+    assert settings.model is not None
+    plan = build_plan(settings)
+    memo = hash_memo(config)
+    request = ModelRequest(
+        settings.model, settings.base, cwd=Path(config.invocation_params.dir),
+        allow_pickle=settings.allow_pickle, hash_memo=memo,
+    )  # fmt: skip
+    backend, models = registry.resolve_pair(request)
+    check_capabilities(plan, models, backend)
+    judge: ResolvedModel | None = None
+    if settings.judge is not None and settings.judge.strip().lower() != JUDGE_BASE:
+        judge = registry.resolve_model(settings.judge, request)
+    run = GateRun(settings, plan, models, judge=judge)
+    for name in BUILTIN_REPORTERS:
+        reporter = importlib.import_module(name).reporter(config)
+        if reporter is not None:
+            config.pluginmanager.register(reporter, f"warmth-report:{name}")
+    return WarmthSession(config, settings, plan, run, memo)
+
+
+def check_capabilities(plan: GatePlan, models: ResolvedPair, backend: str) -> None:
+    """Fail when a suite's scoring mode is one the models' backend cannot answer.
+
+    Raises:
+        ModelSpecError: Names the suite, the mode and what the backend offers.
+    """
+    offered = models.capabilities
+    for suite, mode in plan.scoring.items():
+        if mode not in offered:
+            raise ModelSpecError(
+                f"suite {suite!r} is scored by {mode!r}, which the {backend!r} backend cannot "
+                f"answer (it offers: {', '.join(sorted(offered)) or 'nothing'}); pass "
+                f"--warmth-scoring={'generate' if 'generate' in offered else 'mc'}"
+            )

@@ -1,1 +1,0 @@
-"""Model specs (pure), loading (transformers + PEFT, lazy) and tiny test models."""

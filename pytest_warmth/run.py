@@ -1,0 +1,294 @@
+"""One gate run without pytest: load the sides once, ask them through the answer cache, decide.
+
+:class:`GateRun` owns the run's state: the resolved models, the loaded pair wrapped in the
+answer cache (:class:`~pytest_warmth.answer_cache.CachedSide`), the judge, the evaluation
+strategy (prefetch then per cell, or sequential rounds), the verdicts and the hunts. The
+pytest session drives it and passes ``say`` for progress lines.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sqlite3
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from pytest_warmth import evaluation, gate, verdicts
+from pytest_warmth.answer_cache import CHUNK_BATCHES, AnswerCache, CachedSide, CacheStats
+from pytest_warmth.backends.protocol import (
+    LoadOptions,
+    ModelPair,
+    ResolvedModel,
+    ResolvedPair,
+    Side,
+)
+from pytest_warmth.errors import WarmthError
+from pytest_warmth.results import CellResult, RunResult, cell_id, paired_counts
+from pytest_warmth.settings import WarmthSettings
+
+if TYPE_CHECKING:
+    from pytest_warmth.hunting import Finding, HuntResult, Oracle
+    from pytest_warmth.judge import Judge
+    from pytest_warmth.verdicts import PairedCell
+
+PROGRESS_EVERY_S = 10.0
+JUDGE_BASE = "base"
+"""``--warmth-judge=base`` grades with the base side already loaded."""
+
+
+class GateRun:
+    """The models, answers and verdicts of one run.
+
+    Args:
+        settings: The run's settings.
+        plan: Suites, cells and scoring modes.
+        models: Both models, resolved (not loaded).
+        judge: The judge model resolved, or ``None`` (no judge, or ``base``).
+        say: Writes one progress line.
+    """
+
+    def __init__(
+        self,
+        settings: WarmthSettings,
+        plan: gate.GatePlan,
+        models: ResolvedPair,
+        *,
+        judge: ResolvedModel | None = None,
+        say: Callable[[str], None] = lambda line: None,
+    ) -> None:
+        self.settings, self.plan, self.models = settings, plan, models
+        self.judge_model = judge
+        self.say = say
+        self.loaded: ModelPair | None = None
+        self.judge: Judge | None = None
+        self.load_seconds = 0.0
+        self.results: dict[gate.Cell, CellResult] = {}
+        self.amplifications: list[verdicts.Amplification] = []
+        self.findings: list[Finding] = []
+        self.answer_cache: AnswerCache | None = None
+        self.cache_stats: CacheStats | None = None
+        self._sides: ModelPair | None = None
+        self._judge_side: Side | None = None
+        self._oracle: Oracle | None = None
+
+    def options(self) -> LoadOptions:
+        """How the backend loads and runs the models."""
+        s = self.settings
+        return LoadOptions(
+            device=s.device, dtype=s.dtype, batch_size=s.batch_size,
+            trust_remote_code=s.trust_remote_code, allow_pickle=s.allow_pickle,
+            cache_dir=s.cache, fold_adapter=not s.sequential,  # prefetch asks long passes
+        )  # fmt: skip
+
+    def load(self) -> ModelPair:
+        """Load both models (and the judge, when a generated reply needs one), once.
+
+        Raises:
+            WarmthError: A model cannot be loaded.
+        """
+        if self.loaded is None:
+            start = time.perf_counter()
+            self.loaded = self.models.load(self.options())
+            if self._judge_needed() and self.judge_model is not None:
+                self._judge_side = self.judge_model.load(self.options(), self.loaded)
+            self.load_seconds = time.perf_counter() - start
+            self.say(f"warmth: models loaded in {self.load_seconds:.1f}s on {self.loaded.where}")
+            for note in self.loaded.notes:
+                self.say(f"warmth: {note}")
+        return self.loaded
+
+    def sides(self) -> ModelPair:
+        """The loaded pair, each side through the answer cache (opened on first use).
+
+        Raises:
+            WarmthError: An explicitly chosen cache cannot be opened.
+        """
+        if self._sides is not None:
+            return self._sides
+        loaded = self.load()
+        stats = self.cache_stats = CacheStats()
+        cache = self._open_cache()
+        chunk = CHUNK_BATCHES * self.settings.batch_size
+        base = CachedSide(loaded.base, cache, stats, chunk)
+        tuned = base if loaded.same_weights else CachedSide(loaded.tuned, cache, stats, chunk)
+        self._sides = ModelPair(base, tuned, loaded.same_weights, loaded.where, loaded.notes)
+        self.judge = self._load_judge(self._sides)
+        return self._sides
+
+    def _open_cache(self) -> AnswerCache | None:
+        directory = self.settings.cache
+        if directory is None:
+            return None
+        try:
+            cache = self.answer_cache = AnswerCache.in_directory(directory)
+        except (OSError, sqlite3.Error) as exc:
+            if self.settings.cache_explicit:
+                raise WarmthError(f"--warmth-cache={directory}: cannot open it: {exc}") from None
+            self.say(f"warmth: answer cache off: cannot open {directory}: {exc}")
+            return None
+        if cache.rebuilt:
+            self.say(f"warmth: answer cache: {cache.rebuilt}")
+        return cache
+
+    def _judge_needed(self) -> bool:
+        return self.settings.judge is not None and "generate" in self.plan.scoring.values()
+
+    def _load_judge(self, sides: ModelPair) -> Judge | None:
+        """The judge on the cached base side, or on its own side through the same cache."""
+        if not self._judge_needed():
+            return None
+        from pytest_warmth.judge import Judge
+
+        own = self._judge_side
+        if own is None or self.loaded is None or own is self.loaded.base:
+            return Judge(sides.base, "the base model")
+        chunk = CHUNK_BATCHES * self.settings.batch_size
+        stats = self.cache_stats or CacheStats()
+        assert self.judge_model is not None
+        return Judge(CachedSide(own, self.answer_cache, stats, chunk), self.judge_model.describe())
+
+    # -- the gate -------------------------------------------------------------------------
+
+    def evaluate(self, cells: Sequence[gate.Cell]) -> None:
+        """Ask both sides every item of ``cells`` and decide every verdict."""
+        sides = self.sides()
+        if self.settings.sequential:
+            from pytest_warmth.stats.sequential import SequentialMcNemar
+
+            # e-Bonferroni over the cells, on the e-process's share of alpha
+            share = verdicts.SEQUENTIAL_ALPHA_SHARE
+            threshold = len(cells) / (share * self.settings.alpha)
+            outcomes = evaluation.evaluate_sequentially(
+                sides, self.plan, cells, batch_size=self.settings.batch_size,
+                sequential=lambda: SequentialMcNemar(threshold=threshold), judge=self.judge,
+                progress=self.progress,
+            )  # fmt: skip
+            for outcome in outcomes:
+                self._cell_done(outcome)
+        else:
+            evaluation.prefetch(
+                sides, self.plan, cells, progress=lambda role: self.progress(f"all cells, {role}")
+            )
+            outcomes = []
+            for cell in cells:
+                start = time.perf_counter()
+                outcome = evaluation.evaluate_cell(
+                    sides, self.plan, cell, judge=self.judge,
+                    progress=lambda cell, role: self.progress(f"{cell.cell_id} {role}"),
+                )  # fmt: skip
+                outcomes.append(outcome)
+                self._cell_done(outcome, time.perf_counter() - start)
+        for result in verdicts.decide(outcomes, self.policy()):
+            self.results[gate.Cell(result.suite, result.context, result.belief)] = result
+        self.amplifications = verdicts.amplification(outcomes)
+
+    def policy(self) -> verdicts.Policy:
+        """The statistical settings of this run."""
+        s = self.settings
+        return verdicts.Policy(
+            alpha=s.alpha, test=s.test, margin=s.margin, noninferiority=s.noninferiority,
+            interval=s.interval, correction=s.correction, min_effect=s.min_effect,
+        )  # fmt: skip
+
+    def _cell_done(self, outcome: PairedCell, seconds: float | None = None) -> None:
+        b, c, _ = paired_counts(outcome.items)
+        excluded = f", {len(outcome.excluded)} excluded (refusals)" if outcome.excluded else ""
+        used = ""
+        if outcome.items_used is not None:
+            total = len(self.plan.suites[outcome.suite].probes)
+            decided = "decided" if outcome.sequential_decided else "undecided"
+            used = f" of {total} ({decided})"
+        took = f" ({seconds:.1f}s)" if seconds is not None else ""
+        name = cell_id(outcome.suite, outcome.context, outcome.belief)
+        self.say(
+            f"warmth: {name} done: {len(outcome.items)} items{used}{excluded}, b={b} c={c}{took}"
+        )
+
+    def run_result(self, cells: Sequence[gate.Cell]) -> RunResult:
+        """The results of ``cells`` (in order) with the settings and model identities."""
+        settings = self.settings.reported()
+        settings.update(
+            suites=list(self.plan.suites),
+            contexts=sorted({c.context for c in cells}),
+            beliefs=sorted({c.belief for c in cells}),
+            scoring=dict(self.plan.scoring),
+        )
+        return RunResult(
+            settings=settings,
+            models=self.models.model_infos(),
+            cells=tuple(self.results[c] for c in cells if c in self.results),
+            amplification=tuple(dataclasses.asdict(a) for a in self.amplifications),
+        )
+
+    def cache_line(self) -> str | None:
+        """How many answers the cache gave back, once it was used."""
+        if self.cache_stats is None or self.answer_cache is None:
+            return None
+        stats = self.cache_stats
+        return (
+            f"warmth: answer cache {self.answer_cache.path}: {stats.reused} answers reused, "
+            f"{stats.computed} computed"
+        )
+
+    def close(self) -> None:
+        """Close the answer cache (every answer is already committed)."""
+        if self.answer_cache is not None:
+            self.answer_cache.close()
+
+    # -- the hunt -------------------------------------------------------------------------
+
+    def hunt(self, suite: str, prop: str, database: Any = None) -> HuntResult:
+        """One hunt through the same cached sides (answers shared by every hunt of the run)."""
+        from pytest_warmth import hunting
+
+        if self._oracle is None:
+            self._oracle = hunting.Oracle(
+                self.sides(), self.plan.suites, scoring=self.plan.scoring,
+                max_new_tokens=self.plan.max_new_tokens, judge=self.judge,
+            )  # fmt: skip
+        start = time.perf_counter()
+        result = hunting.hunt(
+            self._oracle, self.plan.suites[suite], prop, max_examples=self.settings.max_examples,
+            database=database, contexts=self.settings.contexts or None,
+        )  # fmt: skip
+        self.findings.extend(result.findings)
+        self.say(
+            f"warmth: hunt {suite}[{prop}]: {len(result.findings)} found in {result.examples} "
+            f"examples, {result.model_calls} model calls ({time.perf_counter() - start:.1f}s)"
+        )
+        return result
+
+    def save_findings(self) -> None:
+        """Write the hunt's findings where ``--warmth-save-failures`` says, and say so."""
+        target = self.settings.save_failures
+        if target is None or not self.settings.hunt:
+            return
+        if not self.findings:
+            self.say(f"warmth: the hunt found nothing; {target} not written")
+            return
+        from pytest_warmth.findings import save_findings
+
+        try:
+            files = save_findings(self.findings, target, self.plan.suites, self.plan.scoring)
+        except (OSError, WarmthError) as exc:
+            self.say(f"warmth: cannot write the findings to {target}: {exc}")
+            return
+        names = ", ".join(path.name for path in files)
+        self.say(
+            f"warmth: {len(self.findings)} minimal failing variant(s) saved to {target} "
+            f"({names}); re-run them with --warmth-probes={target}"
+        )
+
+    def progress(self, label: str) -> Any:
+        """A ``progress(done, total)`` callback that says a line at most every 10 s."""
+        last = [time.perf_counter()]
+
+        def report(done: int, total: int) -> None:
+            now = time.perf_counter()
+            if done < total and now - last[0] < PROGRESS_EVERY_S:
+                return
+            last[0] = now
+            self.say(f"warmth: {label}: {done}/{total} items")
+
+        return report
