@@ -202,24 +202,16 @@ def child_memory(mode: str, args: argparse.Namespace) -> None:
     import torch  # noqa: F401
     import transformers  # noqa: F401
 
-    from pytest_warmth.backends.hf.engine import score_choices
-    from pytest_warmth.backends.hf.loading import load_pair
-    from pytest_warmth.backends.hf.spec import resolve_pair
+    from pytest_warmth.backends.protocol import LoadOptions
+    from pytest_warmth.backends.registry import load_pair
 
     prompts, choices = probe_items(CHILD_ITEMS)
     raw = MODEL if mode == "base" else str(args.workdir / ADAPTER_DIRNAME)
-    pair, load = timed(lambda: load_pair(resolve_pair(raw, None), device=DEVICE, dtype=DTYPE))
-    sides = [pair.base] if mode == "base" else [pair.base, pair.tuned]
-    for side in sides:
-        with side.activate():
-            score_choices(
-                side.module,
-                pair.tokenizer,
-                prompts,
-                choices,
-                batch_size=args.batch_size,
-                device=pair.device,
-            )
+    options = LoadOptions(device=DEVICE, dtype=DTYPE, batch_size=args.batch_size)
+    pair, load = timed(lambda: load_pair(raw, options=options))
+    roles = ["base"] if mode == "base" else ["base", "tuned"]
+    for role in roles:
+        pair.side(role).score_choices(prompts, choices)
     maxrss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     record = {
         "mode": mode,
@@ -227,7 +219,7 @@ def child_memory(mode: str, args: argparse.Namespace) -> None:
         "load_s": load.seconds,
         "load_other_cores": load.other_cores,
         "items": CHILD_ITEMS,
-        "sides": [s.role for s in sides],
+        "sides": roles,
     }
     print(json.dumps(record))
 
@@ -264,9 +256,8 @@ def _best(runs: list[Timing], count: int, unit: str) -> dict[str, Any]:
 
 
 def benchmark(args: argparse.Namespace) -> dict[str, Any]:
-    from pytest_warmth.backends.hf.engine import generate, pick, score_choices
-    from pytest_warmth.backends.hf.loading import load_pair
-    from pytest_warmth.backends.hf.spec import resolve_pair
+    from pytest_warmth.backends.protocol import LoadOptions, pick
+    from pytest_warmth.backends.registry import load_pair
 
     started = time.perf_counter()
     info = machine_info()
@@ -277,34 +268,31 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         memory[mode] = run_child(mode, args)
 
     log("loading smollm2 + LoRA adapter")
-    pair_spec = resolve_pair(str(adapter), None)
-    pair, load = timed(lambda: load_pair(pair_spec, device=DEVICE, dtype=DTYPE))
+    options = LoadOptions(device=DEVICE, dtype=DTYPE, batch_size=args.batch_size)
+    pair, load = timed(lambda: load_pair(str(adapter), options=options))
     prompts, choices = probe_items(args.items)
-    bs, dev = args.batch_size, pair.device
-    score_runs: dict[str, list[Timing]] = {side.role: [] for side in pair.sides()}
-    gen_runs: dict[str, list[Timing]] = {side.role: [] for side in pair.sides()}
+    score_runs: dict[str, list[Timing]] = {role: [] for role, _ in pair.sides()}
+    gen_runs: dict[str, list[Timing]] = {role: [] for role, _ in pair.sides()}
     sums: dict[str, list[float]] = {}
     picks: dict[str, list[int]] = {}
     replies: dict[str, list[str]] = {}
     for repeat in range(args.repeats):
-        for side in pair.sides():
-            log(f"run {repeat + 1}/{args.repeats}: {side.role} scoring and generation")
-            with side.activate():
-                score = partial(
-                    score_choices, side.module, pair.tokenizer, batch_size=bs, device=dev
-                )
-                reply = partial(generate, side.module, pair.tokenizer, batch_size=bs, device=dev)
+        for role, side in pair.sides():
+            log(f"run {repeat + 1}/{args.repeats}: {role} scoring and generation")
+            with side.hold():
+                score = side.score_choices
+                reply = side.generate
                 if repeat == 0:  # untimed warm-up
                     score(prompts[:2], choices[:2])
                     reply(prompts[:2], max_new_tokens=4)
                 scores, score_t = timed(partial(score, prompts, choices))
                 answers, gen_t = timed(partial(reply, prompts, max_new_tokens=MAX_NEW_TOKENS))
-            score_runs[side.role].append(score_t)
-            gen_runs[side.role].append(gen_t)
+            score_runs[role].append(score_t)
+            gen_runs[role].append(gen_t)
             if repeat == 0:
-                sums[side.role] = [s.sum_logprob for row in scores for s in row]
-                picks[side.role] = [pick(row) for row in scores]
-                replies[side.role] = answers
+                sums[role] = [s.sum_logprob for row in scores for s in row]
+                picks[role] = [pick(row) for row in scores]
+                replies[role] = answers
 
     base_kib = memory["base"]["maxrss_kib"]
     adapter_kib = memory["adapter"]["maxrss_kib"]
@@ -325,7 +313,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         "dtype": DTYPE,
         "items": args.items,
         "choices_per_item": sorted({len(c) for c in choices}),
-        "batch_size": bs,
+        "batch_size": args.batch_size,
         "max_new_tokens": MAX_NEW_TOKENS,
         "repeats": args.repeats,
         "machine": info,

@@ -44,6 +44,8 @@ sys.path.insert(0, str(ROOT / "examples"))
 
 from bench_engine import log, machine_info, timed  # noqa: E402
 
+from pytest_warmth.backends.protocol import pick  # noqa: E402
+
 HIDDEN, INTERMEDIATE = 576, 1536
 TARGETS = {"vs_lm_eval": 3.0, "default_minutes": 10.0, "full_minutes": 40.0, "rerun_share": 0.5}
 
@@ -136,7 +138,7 @@ def computed_gflop(
     last token and the choice's tokens but the last); the output projection runs only on the
     choices' tokens.
     """
-    from pytest_warmth import engine, packing
+    from pytest_warmth.backends.hf import engine, packing
 
     render = engine.render_prompt
     contexts = [engine.encode_prompt(tokenizer, render(tokenizer, p)) for p in prompts]
@@ -154,19 +156,24 @@ def computed_gflop(
     return tokens, 2 * (tokens * body + choice_tokens * head) / 1e9
 
 
+def load(adapter: Path, batch_size: int, dtype: str = "float32") -> Any:
+    """The adapter pair on the CPU, through the registry (the transformers backend)."""
+    from pytest_warmth.backends.protocol import LoadOptions
+    from pytest_warmth.backends.registry import load_pair
+
+    options = LoadOptions(device="cpu", dtype=dtype, batch_size=batch_size)
+    return load_pair(str(adapter), options=options)
+
+
 def timed_base_scoring(
     pair: Any, prompts: list[str], choices: list[list[str]], batch_size: int
 ) -> tuple[Any, Any]:
     """Our scores for the base side, timed after an untimed warm-up on the first two batches."""
-    from pytest_warmth import engine
 
     def score(count: int) -> Any:
-        return engine.score_choices(
-            pair.base.module, pair.tokenizer, prompts[:count], choices[:count],
-            batch_size=batch_size,
-        )  # fmt: skip
+        return pair.base.score_choices(prompts[:count], choices[:count])
 
-    with pair.base.activate():
+    with pair.base.hold():
         score(2 * batch_size)
         return timed(lambda: score(len(prompts)))
 
@@ -175,16 +182,14 @@ def against_lm_eval(
     adapter: Path, count: int, batch_size: int, gflops: float, skip: bool
 ) -> dict[str, Any]:
     """The same requests through our scorer and through lm-eval's HFLM, base side."""
-    from pytest_warmth import engine
-    from pytest_warmth.backends.hf.loading import load_pair
-    from pytest_warmth.backends.hf.spec import resolve_pair
+    from pytest_warmth.backends.hf import engine
 
-    pair = load_pair(resolve_pair(str(adapter), None), device="cpu")
+    pair = load(adapter, batch_size)
     prompts, choices = default_mc_work(count)
     requests = sum(len(c) for c in choices)
     log(f"{len(prompts)} prompts, {requests} choice requests")
     ours, ours_time = timed_base_scoring(pair, prompts, choices, batch_size)
-    tokens, gflop = computed_gflop(pair.base.module, pair.tokenizer, prompts, choices)
+    tokens, gflop = computed_gflop(pair.base.module, pair.base.tokenizer, prompts, choices)
     result: dict[str, Any] = {
         "prompts": len(prompts),
         "requests": requests,
@@ -202,16 +207,16 @@ def against_lm_eval(
     from lm_eval.api.instance import Instance
     from lm_eval.models.huggingface import HFLM
 
-    rendered = [engine.render_prompt(pair.tokenizer, p) for p in prompts]
+    rendered = [engine.render_prompt(pair.base.tokenizer, p) for p in prompts]
     instances = [
         Instance("loglikelihood", {}, (context, choice), idx)
         for context, options in zip(rendered, choices, strict=True)
         for idx, choice in enumerate(options)
     ]
-    with pair.base.activate():
+    with pair.base.active():  # the adapter disabled: the base model's weights
         lm = HFLM(
             pretrained=pair.base.module.get_base_model(),
-            tokenizer=pair.tokenizer,
+            tokenizer=pair.base.tokenizer,
             batch_size=batch_size,
             device="cpu",
         )
@@ -219,7 +224,7 @@ def against_lm_eval(
         lm.loglikelihood(instances[:first], disable_tqdm=True)
         theirs, their_time = timed(lambda: lm.loglikelihood(instances, disable_tqdm=True))
     flat = [s.sum_logprob for row in ours for s in row]
-    picks_ours = [engine.pick(row) for row in ours]
+    picks_ours = [pick(row) for row in ours]
     their_rows, k = [], 0
     for options in choices:
         their_rows.append([theirs[k + j][0] for j in range(len(options))])
@@ -244,13 +249,9 @@ def bfloat16_agreement(
     adapter: Path, prompts: list[str], choices: list[list[str]], picks: list[int], batch_size: int
 ) -> dict[str, Any]:
     """The same requests in bfloat16: speed, and how often the pick is float32's."""
-    from pytest_warmth import engine
-    from pytest_warmth.backends.hf.loading import load_pair
-    from pytest_warmth.backends.hf.spec import resolve_pair
-
-    pair = load_pair(resolve_pair(str(adapter), None), device="cpu", dtype="bfloat16")
+    pair = load(adapter, batch_size, dtype="bfloat16")
     scores, took = timed_base_scoring(pair, prompts, choices, batch_size)
-    same = sum(engine.pick(row) == p for row, p in zip(scores, picks, strict=True))
+    same = sum(pick(row) == p for row, p in zip(scores, picks, strict=True))
     row = {"seconds": round(took.seconds, 2), "same_picks_as_float32": same}
     log(f"bfloat16: {row}")
     return row

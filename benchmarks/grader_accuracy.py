@@ -98,13 +98,13 @@ def report_rules(records: dict[str, list[dict[str, Any]]]) -> None:
 
 def report_judge(records: dict[str, list[dict[str, Any]]], spec: str, batch_size: int) -> None:
     """Print the judge's binary agreement on the replies a human did not label refusals."""
-    from pytest_warmth.judge import load_judge
-    from pytest_warmth.backends.hf.loading import load_pair
-    from pytest_warmth.backends.hf.spec import resolve_pair
+    from pytest_warmth.backends.protocol import LoadOptions
+    from pytest_warmth.backends.registry import load_pair
+    from pytest_warmth.judge import Judge
 
     start = time.perf_counter()
-    pair = load_pair(resolve_pair(spec, None), device="cpu")
-    judge = load_judge(None, pair)
+    pair = load_pair(spec, options=LoadOptions(device="cpu", batch_size=batch_size))
+    judge = Judge(pair.base, "the base model")
     loaded = time.perf_counter() - start
     print(f"## Judge: {spec} (label log-probabilities; loaded in {loaded:.0f}s)\n")
     print("| set | right / not right (human) | rules on the same replies |")
@@ -116,7 +116,6 @@ def report_judge(records: dict[str, list[dict[str, Any]]], spec: str, batch_size
             [r["question"] for r in kept],
             [r["response"] for r in kept],
             [target(r) for r in kept],
-            batch_size=batch_size,
         )
         elapsed = time.perf_counter() - start
         pairs = [

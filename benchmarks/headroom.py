@@ -20,10 +20,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pytest_warmth import contexts, engine, gate
+from pytest_warmth import contexts, gate
+from pytest_warmth.backends.protocol import LoadOptions, pick
+from pytest_warmth.backends.registry import load_pair
 from pytest_warmth.grading import CORRECT, REFUSAL, WRONG_BELIEFS, Target, grade
-from pytest_warmth.backends.hf.loading import load_pair
-from pytest_warmth.backends.hf.spec import resolve_pair
 from pytest_warmth.settings import WarmthSettings
 
 SUITE_FORMAT = "suite"
@@ -53,7 +53,7 @@ def main() -> None:
         args.templates = ["generate"]
 
     start = time.perf_counter()
-    pair = load_pair(resolve_pair(args.model, None), device="cpu")
+    pair = load_pair(args.model, options=LoadOptions(device="cpu", batch_size=args.batch_size))
     settings = WarmthSettings(
         model=args.model,
         contexts=tuple(args.contexts),
@@ -74,28 +74,20 @@ def main() -> None:
             messages = gate.cell_messages(plan, cell)
             fmt = suite.answer_template if template == SUITE_FORMAT else template
             choices = [[fmt.format(choice=c) for c in p.choices] for p in suite.probes]
-            with pair.base.activate():
-                scores = engine.score_choices(
-                    pair.base.module,
-                    pair.tokenizer,
-                    messages,
-                    choices,
-                    batch_size=args.batch_size,
-                    device=pair.device,
-                )
+            scores = pair.base.score_choices(messages, choices)
             rules = (suite.mc_rule,) if template == SUITE_FORMAT else ("sum", "mean")
             for rule in rules:
                 errors = sum(
-                    probe.choices[engine.pick(row, rule)] != probe.answer
+                    probe.choices[pick(row, rule)] != probe.answer
                     for probe, row in zip(suite.probes, scores, strict=True)
                 )
                 easy = [
-                    probe.choices[engine.pick(row, rule)] != probe.answer
+                    probe.choices[pick(row, rule)] != probe.answer
                     for probe, row in zip(suite.probes, scores, strict=True)
                     if probe.difficulty == "easy"
                 ]
                 copies = sum(
-                    probe.choices[engine.pick(row, rule)] == probe.incorrect
+                    probe.choices[pick(row, rule)] == probe.incorrect
                     for probe, row in zip(suite.probes, scores, strict=True)
                 )
                 if template == SUITE_FORMAT:
@@ -103,7 +95,7 @@ def main() -> None:
                         {
                             "cell": cell.cell_id,
                             "probe_id": probe.id,
-                            "correct": probe.choices[engine.pick(row, rule)] == probe.answer,
+                            "correct": probe.choices[pick(row, rule)] == probe.answer,
                         }
                         for probe, row in zip(suite.probes, scores, strict=True)
                     )
@@ -164,15 +156,7 @@ def generate_row(
     """The base's greedy replies to one cell, graded; per-item records go to ``items``."""
     suite = plan.suites[cell.suite]
     messages = gate.cell_messages(plan, cell)
-    with pair.base.activate():
-        replies = engine.generate(
-            pair.base.module,
-            pair.tokenizer,
-            messages,
-            max_new_tokens=args.max_new_tokens,
-            batch_size=args.batch_size,
-            device=pair.device,
-        )
+    replies = pair.base.generate(messages, max_new_tokens=args.max_new_tokens)
     grades = [
         grade(
             reply,

@@ -12,12 +12,13 @@ from typing import Any
 
 import pytest
 
-from pytest_warmth import contexts, engine
+from pytest_warmth import contexts
+from pytest_warmth.backends.protocol import ModelPair, pick
 
 
 @pytest.mark.warmth_suite("my_suite.yaml")
 def test_tuned_model_keeps_policy_facts_under_sadness(
-    warmth_probe: Any, warmth_models: Any
+    warmth_probe: Any, warmth_models: ModelPair
 ) -> None:
     prompt = contexts.build_prompt(
         question=warmth_probe.question,
@@ -31,11 +32,8 @@ def test_tuned_model_keeps_policy_facts_under_sadness(
     )
     choices = [f"The answer is {choice}." for choice in warmth_probe.choices]
     picks = {}
-    for side in warmth_models.sides():
-        with side.activate():
-            (scores,) = engine.score_choices(
-                side.module, warmth_models.tokenizer, [prompt], [choices]
-            )
-        picks[side.role] = warmth_probe.choices[engine.pick(scores)]
+    for role, side in warmth_models.sides():
+        (scores,) = side.score_choices([prompt], [choices])
+        picks[role] = warmth_probe.choices[pick(scores)]
     if picks["base"] == warmth_probe.answer:
         assert picks["tuned"] == warmth_probe.answer, f"tuned model now says {picks['tuned']!r}"

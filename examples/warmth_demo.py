@@ -67,21 +67,20 @@ def held_out_prompts() -> list[str]:
 
 def measure_warmth(adapter: Path) -> dict[str, dict[str, float]]:
     """SocioT-style warmth of base and tuned replies, both scored by the base model."""
-    from pytest_warmth import engine, warmth_score
-    from pytest_warmth.backends.hf.loading import load_pair
-    from pytest_warmth.backends.hf.spec import resolve_pair
+    from pytest_warmth import warmth_score
+    from pytest_warmth.backends.protocol import LoadOptions
+    from pytest_warmth.backends.registry import load_pair
 
-    pair = load_pair(resolve_pair(str(adapter), None), device="cpu")
+    pair = load_pair(str(adapter), options=LoadOptions(device="cpu"))
     prompts = held_out_prompts()
     replies = {}
-    for side in pair.sides():
-        with side.activate():
-            replies[side.role] = engine.generate(side.module, pair.tokenizer, prompts)
+    for role, side in pair.sides():
+        with side.hold():
+            replies[role] = side.generate(prompts, max_new_tokens=48)
     result = {}
-    with pair.base.activate():
-        for role, texts in replies.items():
-            score = warmth_score.warmth(pair.base.module, pair.tokenizer, texts)
-            result[role] = {"mean": score.mean, "se": score.se, "n": score.n}
+    for role, texts in replies.items():
+        score = warmth_score.warmth(pair.base, texts)
+        result[role] = {"mean": score.mean, "se": score.se, "n": score.n}
     result["example"] = {"prompt": prompts[-1], **{r: t[-1] for r, t in replies.items()}}  # type: ignore[dict-item]
     return result
 

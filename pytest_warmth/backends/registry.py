@@ -21,7 +21,14 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import cast
 
-from pytest_warmth.backends.protocol import Backend, ModelRequest, ResolvedModel, ResolvedPair
+from pytest_warmth.backends.protocol import (
+    Backend,
+    LoadOptions,
+    ModelPair,
+    ModelRequest,
+    ResolvedModel,
+    ResolvedPair,
+)
 from pytest_warmth.errors import ModelSpecError
 
 ENTRY_POINT_GROUP = "pytest_warmth.backends"
@@ -147,3 +154,20 @@ def resolve_model(spec: str, request: ModelRequest) -> ResolvedModel:
     """
     _, backend, rest = backend_for(spec, request.cwd)
     return backend.resolve_model(rest, request)
+
+
+def load_pair(
+    model: str, base: str | None = None, *, options: LoadOptions | None = None
+) -> ModelPair:
+    """Resolve and load a pair outside pytest (scripts, notebooks, benchmarks).
+
+    Args:
+        model: A ``--warmth-model`` spec.
+        base: A ``--warmth-base`` spec, or ``None``.
+        options: How to load and run the models (default: :class:`LoadOptions`).
+
+    Raises:
+        WarmthError: A spec is unusable or a model cannot be loaded.
+    """
+    _, resolved = resolve_pair(ModelRequest(model, base))
+    return resolved.load(options or LoadOptions())

@@ -153,9 +153,10 @@ def test_prefix_cached_scores_match_one_sequence_reference_on_smollm2() -> None:
     """The optimised scorer against the plain reference on the real model: same picks, and
     1e-4, or 1e-5 relative for long choices (their sums carry float32 rounding from every
     token: a 15-token sum of -51.45 differed by 1.15e-4, 2e-6 relative)."""
-    from pytest_warmth import engine
+    from pytest_warmth.backends.hf import engine
     from pytest_warmth.backends.hf.loading import load_pair
     from pytest_warmth.backends.hf.testing import reference_choice_logprob
+    from pytest_warmth.backends.protocol import pick
     from pytest_warmth.suites import builtin_suites
 
     pair = load_pair(resolve_pair("smollm2", None), device="cpu")
@@ -169,7 +170,7 @@ def test_prefix_cached_scores_match_one_sequence_reference_on_smollm2() -> None:
             reference_choice_logprob(pair.base.module, pair.tokenizer, prompt, c) for c in choices
         ]
         assert [s.sum_logprob for s in row] == pytest.approx(expected, rel=1e-5, abs=1e-4)
-        assert engine.pick(row) == expected.index(max(expected))
+        assert pick(row) == expected.index(max(expected))
 
 
 def test_gguf_copy_loads_fast_with_the_same_numbers(tmp_path: Path) -> None:

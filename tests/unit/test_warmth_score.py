@@ -18,9 +18,7 @@ from pytest_warmth.backends.hf.testing import build_tiny_model  # noqa: E402
 
 def side(module: object, tokenizer: object, batch_size: int) -> HFSide:
     spec = ModelSpec("tiny", SpecKind.DIRECTORY)
-    return HFSide(
-        module, tokenizer, spec=spec, device="cpu", batch_size=batch_size, identity=None
-    )
+    return HFSide(module, tokenizer, spec=spec, device="cpu", batch_size=batch_size, identity=None)
 
 
 def reference(module: object, tokenizer: object, reply: str) -> float:

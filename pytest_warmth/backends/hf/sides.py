@@ -99,7 +99,8 @@ class HFSide:
         return self._state.hold()
 
     @contextlib.contextmanager
-    def _ready(self) -> Iterator[None]:
+    def active(self) -> Iterator[None]:
+        """The module in this side's mode for the duration (for code that uses it directly)."""
         with self._state.hold():
             self._state.use(self, self._enter)
             yield
@@ -112,7 +113,7 @@ class HFSide:
         progress: Progress | None = None,
     ) -> list[list[ChoiceScore]]:
         """:func:`pytest_warmth.backends.hf.engine.score_choices` in this side's mode."""
-        with self._ready():
+        with self.active():
             return engine.score_choices(
                 self.module, self.tokenizer, prompts, choices, batch_size=self.batch_size,
                 device=self.device, progress=progress,
@@ -122,7 +123,7 @@ class HFSide:
         self, prompts: Sequence[str], *, max_new_tokens: int, progress: Progress | None = None
     ) -> list[str]:
         """:func:`pytest_warmth.backends.hf.engine.generate` in this side's mode."""
-        with self._ready():
+        with self.active():
             return engine.generate(
                 self.module, self.tokenizer, prompts, max_new_tokens=max_new_tokens,
                 batch_size=self.batch_size, device=self.device, progress=progress,
@@ -155,7 +156,7 @@ class HFSide:
             if progress is not None:
                 progress(done[0], len(pairs))
 
-        with self._ready():
+        with self.active():
             return engine.score_tokens(
                 self.module, self.tokenizer, pairs, self.batch_size, self.device, counted
             )
