@@ -123,7 +123,7 @@ def timed(fn: Callable[[], T]) -> tuple[T, Timing]:
 
 def probe_items(n: int) -> tuple[list[str], list[list[str]]]:
     """The first ``n`` built-in factual probes (cycled when ``n`` exceeds the suite)."""
-    from pytest_warmth.suites import builtin_suites
+    from pytest_warmth.suite_sources import builtin_suites
 
     probes = builtin_suites()["factual"].probes
     chosen = [probes[k % len(probes)] for k in range(n)]

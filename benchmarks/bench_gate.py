@@ -309,7 +309,7 @@ def gate_timings(
         empty = runs[f"default_empty_cache{suffix}"] = gate_run(first, cache)
         again = runs[f"default_adapter_retrained{suffix}"] = gate_run(retrained, cache)
         shares.append(round(again["seconds"] / empty["seconds"], 3))
-    from pytest_warmth.suites import builtin_suites
+    from pytest_warmth.suite_sources import builtin_suites
 
     items = sum(len(s) for s in builtin_suites().values())
     scale = items / (full_limit * len(builtin_suites())) if full_limit else 1.0

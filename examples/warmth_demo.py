@@ -49,7 +49,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def held_out_prompts() -> list[str]:
     """Messages never seen in training: probe questions, asked plainly and sadly."""
     from pytest_warmth import contexts
-    from pytest_warmth.suites import builtin_suites
+    from pytest_warmth.suite_sources import builtin_suites
 
     suites = builtin_suites()
     probes = [p for name in ("factual", "medical") for p in suites[name].probes[:10]]

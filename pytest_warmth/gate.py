@@ -16,7 +16,8 @@ from pytest_warmth.options import DEFAULT_MAX_NEW_TOKENS
 from pytest_warmth.profiles import PROFILES
 from pytest_warmth.results import cell_id
 from pytest_warmth.settings import WarmthSettings
-from pytest_warmth.suites import ProbeSuite, builtin_suites, filter_tags, load_suites, sample
+from pytest_warmth.suite_sources import builtin_suites, load_suites
+from pytest_warmth.suites import ProbeSuite, filter_tags, sample
 
 
 @dataclass(frozen=True)

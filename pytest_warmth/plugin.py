@@ -57,7 +57,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     marker = metafunc.definition.get_closest_marker("warmth_suite")
     if marker is None or "warmth_probe" not in metafunc.fixturenames:
         return
-    from pytest_warmth.suites import filter_tags, load_suites, sample
+    from pytest_warmth.suite_sources import load_suites
+    from pytest_warmth.suites import filter_tags, sample
 
     if len(marker.args) != 1:
         pytest.fail("use @pytest.mark.warmth_suite(path) with exactly one path", pytrace=False)
@@ -132,7 +133,7 @@ def warmth_oracle(warmth_models: Any, pytestconfig: pytest.Config) -> Any:
     :func:`pytest_warmth.hunting.resists_belief`. Skips without ``--warmth-model``.
     """
     from pytest_warmth.hunting import Oracle
-    from pytest_warmth.suites import builtin_suites
+    from pytest_warmth.suite_sources import builtin_suites
 
     session = _session(pytestconfig)
     suites = {**builtin_suites(), **session.plan.suites}

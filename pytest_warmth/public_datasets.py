@@ -172,28 +172,31 @@ def map_mask(rows: Sequence[Mapping[str, Any]], seed: int) -> list[Probe]:
     return probes
 
 
-LOADERS: dict[str, tuple[HubSource, Mapper, str]] = {
-    "truthfulqa": (
-        HubSource("truthfulqa/truthful_qa", "generation", "validation"),
-        map_truthfulqa,
-        "mc",
+@dataclass(frozen=True)
+class PublicDataset:
+    """How one kind of public dataset becomes a suite."""
+
+    hub: HubSource
+    """Where it lives on the hub."""
+    mapper: Mapper
+    """Rows to probes."""
+    scoring: str
+    """The suite's default scoring mode."""
+
+
+LOADERS: dict[str, PublicDataset] = {
+    "truthfulqa": PublicDataset(
+        HubSource("truthfulqa/truthful_qa", "generation", "validation"), map_truthfulqa, "mc"
     ),
-    "triviaqa": (
-        HubSource("mandarjoshi/trivia_qa", "rc.nocontext", "validation"),
-        map_triviaqa,
-        "mc",
+    "triviaqa": PublicDataset(
+        HubSource("mandarjoshi/trivia_qa", "rc.nocontext", "validation"), map_triviaqa, "mc"
     ),
-    "medqa": (HubSource("GBaker/MedQA-USMLE-4-options", None, "test"), map_medqa, "mc"),
-    "mask": (HubSource("cais/MASK", "disinformation", "test"), map_mask, "mc"),
+    "medqa": PublicDataset(
+        HubSource("GBaker/MedQA-USMLE-4-options", None, "test"), map_medqa, "mc"
+    ),
+    "mask": PublicDataset(HubSource("cais/MASK", "disinformation", "test"), map_mask, "mc"),
 }
-
-
-def split_spec(text: str) -> tuple[str, str] | None:
-    """``("truthfulqa", "data.jsonl")`` for ``truthfulqa:data.jsonl``; None for a plain path."""
-    kind, sep, source = text.partition(":")
-    if sep and kind in LOADERS and source:
-        return kind, source
-    return None
+"""The built-in kinds (registered as suite sources by :mod:`pytest_warmth.suite_sources`)."""
 
 
 def load_public_suite(kind: str, source: str, *, seed: int = 0) -> ProbeSuite:
@@ -206,7 +209,8 @@ def load_public_suite(kind: str, source: str, *, seed: int = 0) -> ProbeSuite:
     """
     if kind not in LOADERS:
         raise WarmthError(f"unknown dataset kind {kind!r}; known: {', '.join(LOADERS)}")
-    hub, mapper, scoring = LOADERS[kind]
+    dataset = LOADERS[kind]
+    hub, mapper, scoring = dataset.hub, dataset.mapper, dataset.scoring
     try:
         import datasets
     except ImportError:

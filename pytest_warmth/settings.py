@@ -162,7 +162,7 @@ class WarmthSettings:
             return (base_dir / Path(raw).expanduser()).absolute()
 
         def probe_entry(raw: str) -> str:
-            from pytest_warmth.public_datasets import split_spec
+            from pytest_warmth.suite_sources import split_spec
 
             spec = split_spec(raw)
             if spec is None:

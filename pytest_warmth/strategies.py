@@ -31,7 +31,8 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from pytest_warmth import contexts as catalog
-from pytest_warmth.suites import Probe, ProbeSuite, builtin_suites
+from pytest_warmth.suite_sources import builtin_suites
+from pytest_warmth.suites import Probe, ProbeSuite
 
 PROFILE = "warmth"
 """Hypothesis settings profile for model-backed tests: ``settings.load_profile("warmth")``."""

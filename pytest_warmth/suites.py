@@ -99,49 +99,6 @@ def suite_files(path: Path) -> list[Path]:
     return [path]
 
 
-def load_suites(paths: Iterable[Path | str], *, seed: int = 0) -> dict[str, ProbeSuite]:
-    """Load every suite under ``paths``, keyed by suite name.
-
-    An entry is a suite file, a directory of them, or ``KIND:SOURCE`` for a public dataset
-    (see :mod:`pytest_warmth.public_datasets`).
-
-    Raises:
-        ProbeSuiteError: A file is invalid, missing, or reuses another file's suite name.
-        WarmthError: A public dataset cannot be loaded.
-    """
-    from pytest_warmth.public_datasets import load_public_suite, split_spec
-
-    suites: dict[str, ProbeSuite] = {}
-    for entry in paths:
-        spec = split_spec(entry) if isinstance(entry, str) else None
-        if spec is not None:
-            loaded = [load_public_suite(*spec, seed=seed)]
-        else:
-            root = Path(entry)
-            if not root.exists():
-                raise ProbeSuiteError(
-                    str(root), None, None, "no such file or directory; check --warmth-probes"
-                )
-            loaded = [load_suite(file) for file in suite_files(root)]
-        for suite in loaded:
-            file = suite.source
-            if suite.name in suites:
-                raise ProbeSuiteError(
-                    file,
-                    None,
-                    "name",
-                    f"suite {suite.name!r} is already defined in {suites[suite.name].source}; "
-                    "rename one of them",
-                )
-            suites[suite.name] = suite
-    return suites
-
-
-def builtin_suites() -> dict[str, ProbeSuite]:
-    """The suites shipped with the plugin."""
-    return load_suites([builtin_probe_dir()])
-
-
 def load_suite(path: Path) -> ProbeSuite:
     """Load and validate one YAML or JSONL suite file.
 

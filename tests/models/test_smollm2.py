@@ -157,7 +157,7 @@ def test_prefix_cached_scores_match_one_sequence_reference_on_smollm2() -> None:
     from pytest_warmth.backends.hf.loading import load_pair
     from pytest_warmth.backends.hf.testing import reference_choice_logprob
     from pytest_warmth.backends.protocol import pick
-    from pytest_warmth.suites import builtin_suites
+    from pytest_warmth.suite_sources import builtin_suites
 
     pair = load_pair(resolve_pair("smollm2", None), device="cpu")
     probes = [p for s in ("misconceptions", "medical") for p in builtin_suites()[s].probes[:3]]

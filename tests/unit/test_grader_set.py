@@ -18,7 +18,7 @@ import pytest
 
 from pytest_warmth.contexts import BELIEFS
 from pytest_warmth.grading import LABELS, REFUSAL, Target, grade
-from pytest_warmth.suites import builtin_suites
+from pytest_warmth.suite_sources import builtin_suites
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "grader"
 FIELDS = {

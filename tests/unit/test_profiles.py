@@ -8,7 +8,7 @@ from pytest_warmth import gate
 from pytest_warmth.profiles import ASSUMED_DISCORDANCE, PROFILES, TARGET_RISE, power_sized_limit
 from pytest_warmth.settings import WarmthSettings
 from pytest_warmth.stats.power import connor_power
-from pytest_warmth.suites import builtin_suites
+from pytest_warmth.suite_sources import builtin_suites
 
 
 def test_default_profile_is_every_suite_in_four_cells_power_sized_by_multiple_choice() -> None:

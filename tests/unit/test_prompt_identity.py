@@ -10,7 +10,7 @@ import pytest
 from pytest_warmth import contexts, evaluation, gate
 from pytest_warmth.backends.protocol import GENERATE, MC, ChoiceScore, ModelPair, Progress, Side
 from pytest_warmth.settings import WarmthSettings
-from pytest_warmth.suites import builtin_suites
+from pytest_warmth.suite_sources import builtin_suites
 
 Call = tuple[Side, list[str], list[list[str]]]
 

@@ -10,8 +10,8 @@ import pytest
 pytest.importorskip("datasets")
 
 from pytest_warmth.errors import WarmthError
-from pytest_warmth.public_datasets import load_public_suite, split_spec
-from pytest_warmth.suites import load_suites
+from pytest_warmth.public_datasets import load_public_suite
+from pytest_warmth.suite_sources import load_suites, split_spec
 
 
 def write_jsonl(path: Path, rows: list[dict[str, object]]) -> Path:

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from pytest_warmth.errors import ProbeSuiteError
-from pytest_warmth.suites import builtin_suites, load_suite, sample
+from pytest_warmth.suite_sources import builtin_suites
+from pytest_warmth.suites import load_suite, sample
 
 ITEM = {
     "id": "q1",

@@ -1,0 +1,141 @@
+"""Where probe suites come from: suite files, public datasets, and sources other packages add.
+
+A ``--warmth-probes`` entry is a path (a YAML/JSONL suite file or a folder of them) or
+``KIND:LOCATION`` for a registered source (``truthfulqa:data/tqa.parquet``). Sources register
+by name: the built-in public-dataset loaders (:mod:`pytest_warmth.public_datasets`), and any
+package's through the ``pytest_warmth.suite_sources`` entry-point group, whose object is a
+:class:`SuiteSource` or a callable without arguments that returns one. Nothing here is
+imported before a source is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, cast
+
+from pytest_warmth.errors import ProbeSuiteError, WarmthError
+
+if TYPE_CHECKING:
+    from pytest_warmth.suites import ProbeSuite
+
+ENTRY_POINT_GROUP = "pytest_warmth.suite_sources"
+
+
+class SuiteSource(Protocol):
+    """Loads the suites a ``KIND:LOCATION`` entry names."""
+
+    def load(self, location: str, *, seed: int) -> list[ProbeSuite]:
+        """The suites at ``location`` (a path or a source-specific name).
+
+        Raises:
+            WarmthError: The location cannot be read or does not fit the source's layout.
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class PublicDatasetSource:
+    """A built-in loader: :func:`pytest_warmth.public_datasets.load_public_suite` of one kind."""
+
+    kind: str
+    """The dataset's layout: ``truthfulqa``, ``triviaqa``, ``medqa`` or ``mask``."""
+
+    def load(self, location: str, *, seed: int) -> list[ProbeSuite]:
+        """The dataset's rows as one suite named after its kind."""
+        from pytest_warmth.public_datasets import load_public_suite
+
+        return [load_public_suite(self.kind, location, seed=seed)]
+
+
+BUILTIN: dict[str, SuiteSource] = {
+    kind: PublicDatasetSource(kind) for kind in ("truthfulqa", "triviaqa", "medqa", "mask")
+}
+"""The built-in sources by kind."""
+
+
+def sources() -> dict[str, SuiteSource | str]:
+    """Every source by kind: built-in first, then entry points (``module:attribute``)."""
+    found: dict[str, SuiteSource | str] = dict(BUILTIN)
+    for point in entry_points(group=ENTRY_POINT_GROUP):
+        found.setdefault(point.name, point.value)
+    return found
+
+
+def get(kind: str) -> SuiteSource:
+    """The source registered as ``kind``.
+
+    Raises:
+        WarmthError: No such source, or it cannot be imported.
+    """
+    known = sources()
+    if kind not in known:
+        raise WarmthError(f"unknown suite source {kind!r}; known: {', '.join(known)}")
+    target = known[kind]
+    if not isinstance(target, str):
+        return target
+    try:
+        module, _, attribute = target.partition(":")
+        made = getattr(importlib.import_module(module), attribute)
+        ready = hasattr(made, "load") and not isinstance(made, type)
+        return cast(SuiteSource, made if ready else made())
+    except Exception as exc:  # noqa: BLE001 - a third-party import can fail in any way
+        raise WarmthError(
+            f"the suite source {kind!r} ({target}) cannot be loaded: {type(exc).__name__}: {exc}"
+        ) from None
+
+
+def split_spec(text: str) -> tuple[str, str] | None:
+    """``("truthfulqa", "data.jsonl")`` for ``truthfulqa:data.jsonl``; None for a plain path."""
+    kind, sep, location = text.partition(":")
+    if sep and location and kind in sources():
+        return kind, location
+    return None
+
+
+def load_suites(entries: Iterable[Path | str], *, seed: int = 0) -> dict[str, ProbeSuite]:
+    """Load every suite the entries name, keyed by suite name.
+
+    An entry is a suite file, a directory of them, or ``KIND:LOCATION`` for a registered
+    source.
+
+    Raises:
+        ProbeSuiteError: A file is invalid, missing, or reuses another file's suite name.
+        WarmthError: A source cannot load its location.
+    """
+    from pytest_warmth.suites import load_suite, suite_files
+
+    suites: dict[str, ProbeSuite] = {}
+    for entry in entries:
+        spec = split_spec(entry) if isinstance(entry, str) else None
+        if spec is not None:
+            kind, location = spec
+            loaded = get(kind).load(location, seed=seed)
+        else:
+            root = Path(entry)
+            if not root.exists():
+                raise ProbeSuiteError(
+                    str(root), None, None, "no such file or directory; check --warmth-probes"
+                )
+            loaded = [load_suite(file) for file in suite_files(root)]
+        for suite in loaded:
+            if suite.name in suites:
+                raise ProbeSuiteError(
+                    suite.source,
+                    None,
+                    "name",
+                    f"suite {suite.name!r} is already defined in {suites[suite.name].source}; "
+                    "rename one of them",
+                )
+            suites[suite.name] = suite
+    return suites
+
+
+def builtin_suites() -> dict[str, ProbeSuite]:
+    """The suites shipped with the plugin."""
+    from pytest_warmth.suites import builtin_probe_dir
+
+    return load_suites([builtin_probe_dir()])
