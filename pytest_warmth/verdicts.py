@@ -343,7 +343,8 @@ class Amplification:
 def amplification(cells: Sequence[PairedCell]) -> list[Amplification]:
     """Per-item difference-in-differences of every context against the plain question.
 
-    Only cells evaluated on all their items (not stopped early) are compared, pairing items by
+    Only cells evaluated without a sequential test are compared (every sequential cell is left
+    out, decided or not: it asks its items in a random order, round by round), pairing items by
     id with the plain cell of the same suite and belief.
     """
     from pytest_warmth.stats.amplification import amplification_test

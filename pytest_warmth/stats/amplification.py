@@ -1,4 +1,4 @@
-"""Tests whether a prompt context amplifies the tuned model's regression (statistics.md §7.2).
+"""Tests whether a prompt context amplifies the tuned model's regression (per-item DiD).
 
 Per item ``i``, ``d_i = tuned_wrong_i - base_wrong_i`` in {-1, 0, 1} is the item's contribution
 to the rise in the tuned model's error rate. Measured once with the context (e.g. a sad user, an

@@ -1,7 +1,8 @@
 """McNemar-type tests for clustered paired binary outcomes (pure numpy/scipy).
 
 Items that share a template, passage or source are not independent, and plain McNemar
-understates the variance for them (statistics.md §3.6). The tests here take per-cluster counts:
+understates the variance for them (Obuchowski 1998; Yang, Sun & Hardin 2010). The tests here
+take per-cluster counts:
 ``b_k`` pairs with the base model right and the tuned model wrong (harm), ``c_k`` the reverse
 (help), ``n_k`` all pairs of cluster ``k``; with ``K`` clusters and ``N = sum(n_k)``:
 

@@ -1,8 +1,8 @@
 """Power, sample size and detectability for the paired McNemar comparison (pure scipy).
 
-Orientation (statistics.md §1): ``delta = p10 - p01`` is the rise in the tuned model's error rate
-(``p10`` = P(base right, tuned wrong)), ``discordance = psi = p10 + p01`` the share of discordant
-pairs. The formulas are Connor's (1987) normal approximation (statistics.md §3.7):
+Orientation (Fagerland, Lydersen & Laake 2013): ``delta = p10 - p01`` is the rise in the tuned
+model's error rate (``p10`` = P(base right, tuned wrong)), ``discordance = psi = p10 + p01`` the share of discordant
+pairs. The formulas are Connor's (1987, Biometrics 43:207-211) normal approximation:
 
     n = [z_a * sqrt(psi) + z_b * sqrt(psi - delta^2)]^2 / delta^2
     power = Phi((|delta| sqrt(n) - z_a sqrt(psi)) / sqrt(psi - delta^2))
@@ -125,7 +125,7 @@ def connor_power(
 def minimum_detectable_effect(
     n: int, discordance: float, *, alpha: float = 0.05, power: float = 0.8
 ) -> float:
-    """Smallest one-sided rise in error rate detectable with ``n`` pairs (statistics.md §3.8).
+    """Smallest one-sided rise in error rate detectable with ``n`` pairs (Connor 1987, solved).
 
     Solves ``delta sqrt(n) = z_{1-alpha} sqrt(psi) + z_{power} sqrt(psi - delta^2)`` for delta in
     ``(0, psi]`` with ``psi = max(discordance, 1/n)``: an observed discordance of 0 is replaced by
@@ -179,7 +179,7 @@ def untestable(b: int, c: int, alpha_adj: float, method: str = "midp") -> bool:
     """Whether a one-sided McNemar test cannot reject at ``alpha_adj`` whatever the split.
 
     With ``b + c`` discordant pairs the smallest one-sided p-value is ``0.5**(b + c)`` for the
-    exact test and ``0.5**(b + c + 1)`` for the mid-p test (statistics.md §3.1, §3.8).
+    exact test and ``0.5**(b + c + 1)`` for the mid-p test (Fagerland, Lydersen & Laake 2013).
 
     Args:
         b: Pairs with the base model right and the tuned model wrong.

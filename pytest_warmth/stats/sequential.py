@@ -1,4 +1,4 @@
-"""Anytime-valid one-sided McNemar test: a truncated-Beta mixture e-process (statistics.md §6.5).
+"""Anytime-valid one-sided McNemar test: a truncated-Beta mixture e-process.
 
 Only discordant pairs carry evidence. After ``n`` discordant pairs of which ``k`` are harms (base
 right, tuned wrong), the e-value for H0: q <= 1/2 (q = P(harm | discordant), i.e. delta <= 0) is
@@ -11,7 +11,7 @@ with ``pi`` the Beta(a, b) density truncated to [1/2, 1]. Every mixture componen
 is a test supermartingale under every q <= 1/2, so by Ville's inequality
 P(sup_n E_n >= 1/alpha) <= alpha: the test may be checked after every item and stopped at any
 time. With m gate tests, use the threshold m/alpha (e-Bonferroni). Items must arrive in a random
-order (statistics.md §6.4).
+order (Ville's inequality; Ramdas, Grünwald, Vovk & Shafer 2023, Statistical Science).
 """
 
 from __future__ import annotations
