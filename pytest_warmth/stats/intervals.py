@@ -1,9 +1,9 @@
 """Confidence intervals and score tests for the paired difference delta (pure scipy).
 
 Orientation (Fagerland, Lydersen & Laake 2013): ``b`` counts pairs with the base model right
-and the tuned model wrong (harm, ``n12``), ``c`` pairs with the base model wrong and the tuned model right (help,
-``n21``), ``n`` all pairs. The estimand is ``delta = (b - c) / n``, the rise in the tuned model's
-error rate.
+and the tuned model wrong (harm, ``n12``), ``c`` pairs with the base model wrong and the tuned
+model right (help, ``n21``), ``n`` all pairs. The estimand is ``delta = (b - c) / n``, the
+rise in the tuned model's error rate.
 
 Two intervals are offered:
 

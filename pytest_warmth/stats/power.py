@@ -1,8 +1,9 @@
 """Power, sample size and detectability for the paired McNemar comparison (pure scipy).
 
 Orientation (Fagerland, Lydersen & Laake 2013): ``delta = p10 - p01`` is the rise in the tuned
-model's error rate (``p10`` = P(base right, tuned wrong)), ``discordance = psi = p10 + p01`` the share of discordant
-pairs. The formulas are Connor's (1987, Biometrics 43:207-211) normal approximation:
+model's error rate (``p10`` = P(base right, tuned wrong)), ``discordance = psi = p10 + p01``
+the share of discordant pairs. The formulas are Connor's (1987, Biometrics 43:207-211) normal
+approximation:
 
     n = [z_a * sqrt(psi) + z_b * sqrt(psi - delta^2)]^2 / delta^2
     power = Phi((|delta| sqrt(n) - z_a sqrt(psi)) / sqrt(psi - delta^2))
