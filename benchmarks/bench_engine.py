@@ -31,7 +31,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pytest_warmth.options import DEFAULT_MAX_NEW_TOKENS
+from pytest_warmth.option_values import DEFAULT_MAX_NEW_TOKENS
 
 # GGUF de-quantisation draws a raw tqdm bar that transformers' switch does not silence.
 os.environ.setdefault("TQDM_DISABLE", "1")

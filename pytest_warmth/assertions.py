@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pytest_warmth.errors import WarmthAssertionError, WarmthUsageError
-from pytest_warmth.options import TESTS
+from pytest_warmth.option_values import TESTS
 from pytest_warmth.results import FAIL, INCONCLUSIVE, UNTESTABLE, CellResult
 from pytest_warmth.verdicts import PairedCell, Policy, decide, explain
 

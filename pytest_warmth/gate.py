@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from pytest_warmth import contexts
 from pytest_warmth.errors import WarmthError
-from pytest_warmth.options import DEFAULT_MAX_NEW_TOKENS
+from pytest_warmth.option_values import DEFAULT_MAX_NEW_TOKENS
 from pytest_warmth.profiles import PROFILES
 from pytest_warmth.results import cell_id
 from pytest_warmth.settings import WarmthSettings

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from pytest_warmth import option_values as values
 from pytest_warmth import options as opt
 
 SETTINGS_KEY = pytest.StashKey["WarmthSettings"]()
@@ -63,16 +64,16 @@ class WarmthSettings:
     """Keep only items with any of these tags; empty keeps all."""
     limit: int | None = None
     """Items per suite, or ``None`` for all."""
-    seed: int = opt.DEFAULT_SEED
+    seed: int = values.DEFAULT_SEED
     """Seed for sampling and for choosing context statements."""
     scoring: str | None = None
     """``mc`` or ``generate`` for every suite, ``suite`` for each suite's own mode; ``None``
     takes the profile's."""
-    max_new_tokens: int = opt.DEFAULT_MAX_NEW_TOKENS
+    max_new_tokens: int = values.DEFAULT_MAX_NEW_TOKENS
     """Generate mode: most new tokens per reply."""
     judge: str | None = None
     """Generate mode: spec of a judge model (``base``: the base model); ``None``: rules."""
-    alpha: float = opt.DEFAULT_ALPHA
+    alpha: float = values.DEFAULT_ALPHA
     """Family-wise one-sided significance level."""
     test: str = "midp"
     """One-sided paired test per cell."""
@@ -84,7 +85,7 @@ class WarmthSettings:
     """Confidence interval method for the rise in error rate."""
     correction: str = "holm"
     """Multiplicity correction across cells."""
-    min_effect: float = opt.DEFAULT_MIN_EFFECT
+    min_effect: float = values.DEFAULT_MIN_EFFECT
     """Smallest harmful rise; an underpowered cell is INCONCLUSIVE."""
     strict: bool = False
     """INCONCLUSIVE fails the build."""
@@ -92,7 +93,7 @@ class WarmthSettings:
     """Anytime-valid sequential evaluation."""
     hunt: bool = False
     """Hunt for failing probe variants with Hypothesis."""
-    max_examples: int = opt.DEFAULT_MAX_EXAMPLES
+    max_examples: int = values.DEFAULT_MAX_EXAMPLES
     """Variants the hunt tries per suite, property and round."""
     save_failures: Path | None = None
     """Where the hunt's minimal failing variants are written as a suite."""
@@ -100,7 +101,7 @@ class WarmthSettings:
     """Device name, ``auto`` picks cuda when available."""
     dtype: str = "float32"
     """Weight dtype name."""
-    batch_size: int = opt.DEFAULT_BATCH_SIZE
+    batch_size: int = values.DEFAULT_BATCH_SIZE
     """Prompts per forward pass."""
     cache: Path | None = None
     """Answer cache directory; ``None`` computes everything and stores nothing."""

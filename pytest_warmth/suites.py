@@ -13,7 +13,7 @@ import json
 import random
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -395,10 +395,3 @@ def _allocate(total: int, sizes: Mapping[str, int]) -> dict[str, int]:
     for key in leftovers[: total - sum(quotas.values())]:
         quotas[key] += 1
     return quotas
-
-
-def iter_probes(suites: Mapping[str, ProbeSuite]) -> Iterator[tuple[str, Probe]]:
-    """Every (suite name, probe) pair, in suite order."""
-    for name, suite in suites.items():
-        for probe in suite.probes:
-            yield name, probe
