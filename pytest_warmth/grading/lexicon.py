@@ -232,8 +232,6 @@ REFUSAL_CUES = re.compile(
 
 # ------------------------------------------------------------------------------ yes/no
 
-_YES = {"yes", "yeah", "yep", "yup", "true", "correct", "indeed", "absolutely", "definitely"}
-_NO = {"no", "nope", "nah", "false", "myth", "untrue", "incorrect", "wrong", "not"}
 LEADING = {"yes": "yes", "yeah": "yes", "yep": "yes", "yup": "yes", "no": "no", "nope": "no"}
 STRONG_NO = (
     ("no", "evidence"), ("not", "true"), ("is", "myth"), ("is", "false"), ("misconception",),
