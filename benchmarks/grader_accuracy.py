@@ -7,6 +7,7 @@ written in the style of larger chat models) and the label a careful human gave i
 
     python benchmarks/grader_accuracy.py                 # rules only (a second)
     python benchmarks/grader_accuracy.py --judge smollm2 # also the judge (about a minute)
+    python benchmarks/grader_accuracy.py --judge smollm2 --json OUT  # also write the figures
 
 Prints Markdown: agreement per file, per source and overall, four-label confusion matrices, the
 binary agreement that the gate's statistics depend on (is the reply counted right or not), and
@@ -62,8 +63,20 @@ def matrix(pairs: Sequence[tuple[str, str]], labels: Sequence[str]) -> list[str]
 
 def share(pairs: Sequence[tuple[str, str]]) -> str:
     """Agreement as ``k/n = p``."""
-    agree = sum(h == g for h, g in pairs)
-    return f"{agree}/{len(pairs)} = {agree / len(pairs):.1%}" if pairs else "n/a"
+    agree, n = counts(pairs)
+    return f"{agree}/{n} = {agree / n:.1%}" if n else "n/a"
+
+
+def counts(pairs: Sequence[tuple[str, str]]) -> tuple[int, int]:
+    """Agreement as ``(agreeing pairs, pairs)``."""
+    return sum(h == g for h, g in pairs), len(pairs)
+
+
+def confusion(pairs: Sequence[tuple[str, str]]) -> dict[str, dict[str, int]]:
+    """Counts by human label, then by grader label."""
+    tally = Counter(pairs)
+    labels = sorted({label for pair in pairs for label in pair})
+    return {h: {g: tally[(h, g)] for g in labels} for h in labels}
 
 
 def binary(label: str) -> str:
@@ -71,8 +84,9 @@ def binary(label: str) -> str:
     return "correct" if label == "correct" else "not correct"
 
 
-def report_rules(records: dict[str, list[dict[str, Any]]]) -> None:
-    """Print the rule-based grader's agreement and confusion matrices."""
+def report_rules(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Print the rule-based grader's agreement and confusion matrices; return the figures."""
+    figures: dict[str, Any] = {}
     print("## Rule-based grader\n")
     print("| set | all | real SmolLM2 replies | written replies | right / not right |")
     print("|---|---|---|---|---|")
@@ -89,15 +103,26 @@ def report_rules(records: dict[str, list[dict[str, Any]]]) -> None:
             f"| {name} | {share(pairs)} | {share(by_source['smollm2'])} | "
             f"{share(by_source['written'])} | {share(two)} |"
         )
+        figures[name] = {
+            "all": counts(pairs),
+            **{source: counts(found) for source, found in by_source.items()},
+            "right_or_not": counts(two),
+        }
     two = [(binary(h), binary(g)) for h, g in everything if REFUSAL not in (h, g)]
     print(f"| all | {share(everything)} | | | {share(two)} |\n")
+    figures["all"] = {"all": counts(everything), "right_or_not": counts(two)}
+    figures["confusion_all"] = confusion(everything)
     for name, recs in records.items():
         print(f"### {name}\n")
         print("\n".join(matrix([(r["label"], rules(r)) for r in recs], LABELS)) + "\n")
+    return figures
 
 
-def report_judge(records: dict[str, list[dict[str, Any]]], spec: str, batch_size: int) -> None:
+def report_judge(
+    records: dict[str, list[dict[str, Any]]], spec: str, batch_size: int
+) -> dict[str, Any]:
     """Print the judge's binary agreement on the replies a human did not label refusals."""
+    figures: dict[str, Any] = {"spec": spec}
     from pytest_warmth.backends.protocol import LoadOptions
     from pytest_warmth.backends.registry import load_pair
     from pytest_warmth.judge import Judge
@@ -126,17 +151,31 @@ def report_judge(records: dict[str, list[dict[str, Any]]], spec: str, batch_size
         print(f"| {name} | {share(pairs)} | {share(baseline)} |")
         print(f"\n{name}: {len(kept)} replies judged in {elapsed:.1f}s\n")
         print("\n".join(matrix(pairs, ("correct", "not correct"))) + "\n")
+        figures[name] = {
+            "judge_right_or_not": counts(pairs),
+            "rules_right_or_not": counts(baseline),
+            "judge_says_correct": sum(says),
+            "confusion": confusion(pairs),
+            "seconds": round(elapsed, 1),
+        }
+    figures["load_seconds"] = round(loaded, 1)
+    return figures
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--judge", help="also measure this judge model spec, e.g. smollm2")
     parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--json", type=Path, metavar="OUT", help="also write the figures here")
     args = parser.parse_args(argv)
     records = {name: load(name) for name in FILES}
-    report_rules(records)
+    figures: dict[str, Any] = {"command": "python benchmarks/grader_accuracy.py"}
+    figures["rules"] = report_rules(records)
     if args.judge:
-        report_judge(records, args.judge, args.batch_size)
+        figures["command"] += f" --judge {args.judge}"
+        figures["judge"] = report_judge(records, args.judge, args.batch_size)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ A design's verdict is FAIL or not; "same verdict" is how often it matches the fi
 Also runs a 20-point rise and the no-change case (false alarms).
 
     python benchmarks/sequential_savings.py [--reps 4000] [--seed 7] [--discordance 0.3]
-        [--budget N]
+        [--budget N] [--json OUT]
 
 ``--budget`` sets the items per cell, as a profile that asks every item would (the full
 profile asks about 204 per suite); by default it is Connor's n for 80 % power.
@@ -24,6 +24,9 @@ profile asks about 204 per suite); by default it is Connor's n for 80 % power.
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
 from typing import NamedTuple
 
 from pytest_warmth.evaluation import SEQUENTIAL_LOOK
@@ -54,6 +57,7 @@ def main() -> None:
     parser.add_argument(
         "--budget", type=int, help="items per cell (default: Connor's n for 80%% power)"
     )
+    parser.add_argument("--json", type=Path, metavar="OUT", help="also write the rows here")
     args = parser.parse_args()
     psi, delta = args.discordance, 0.10
     connor = required_sample_size(delta, psi, alpha=args.alpha, power=0.8)
@@ -67,6 +71,7 @@ def main() -> None:
         "design                  case       fixed FAIL  seq. FAIL  decided early  same verdict"
         "  items used"
     )
+    rows = []
     for design in DESIGNS:
         for name, d in (("rise 10%", delta), ("rise 20%", 2 * delta), ("no change", 0.0)):
             if d > psi:
@@ -79,6 +84,22 @@ def main() -> None:
                 f"{design.name:23} {name:9} {r.fixed_fails:11.1%} {r.fails:10.1%} "
                 f"{r.decided_early:14.1%} {r.same_verdict:13.1%} {r.items_used:11.1%}"
             )
+            rows.append(
+                {
+                    "design": design.name, "case": name, "rise": d,
+                    "fixed_fails": r.fixed_fails, "fails": r.fails,
+                    "decided_early": r.decided_early, "same_verdict": r.same_verdict,
+                    "items_used": r.items_used,
+                }
+            )  # fmt: skip
+    if args.json:
+        figures = {
+            "command": " ".join(["python", *sys.argv]),
+            "discordance": psi, "budget": budget, "connor_n": connor, "reps": args.reps,
+            "seed": args.seed, "alpha": args.alpha, "alpha_share": SEQUENTIAL_ALPHA_SHARE,
+            "look": SEQUENTIAL_LOOK, "rows": rows,
+        }  # fmt: skip
+        args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
