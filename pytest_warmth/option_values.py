@@ -69,7 +69,34 @@ parse_limit = _positive_int("limit")
 parse_batch_size = _positive_int("batch size")
 parse_max_new_tokens = _positive_int("max new tokens")
 parse_max_examples = _positive_int("max examples")
+parse_concurrency = _positive_int("concurrency")
 DEFAULT_MAX_EXAMPLES = 100
+DEFAULT_CONCURRENCY = 8
+DEFAULT_REQUEST_TIMEOUT = 300.0
+DEFAULT_API_KEY_ENV = "OPENAI_API_KEY"
+
+
+def parse_timeout(text: str) -> float:
+    """Parse a positive number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"request timeout must be a number of seconds, got {text!r}"
+        ) from None
+    if not value > 0.0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"request timeout must be positive seconds, got {text}")
+    return value
+
+
+def parse_env_name(text: str) -> str:
+    """Parse the name of an environment variable (letters, digits, underscores)."""
+    value = text.strip()
+    if not value or not all(c.isalnum() or c == "_" for c in value) or value[0].isdigit():
+        raise argparse.ArgumentTypeError(
+            f"expected the name of an environment variable such as OPENAI_API_KEY, got {text!r}"
+        )
+    return value
 
 
 def parse_seed(text: str) -> int:

@@ -52,7 +52,8 @@ MODEL = Option(
     "--warmth-model",
     "SPEC",
     "Warmth-tuned model to gate: a model directory, a PEFT adapter directory, a .gguf file, "
-    "a hub id (online only) or the alias 'smollm2' (embedded SmolLM2-135M-Instruct). "
+    "a hub id (online only), a model behind an OpenAI-compatible server "
+    "(http://HOST:PORT/v1?model=NAME) or the alias 'smollm2' (embedded SmolLM2-135M-Instruct). "
     "Without it the plugin is inert",
 )
 BASE = Option(
@@ -273,6 +274,31 @@ BATCH_SIZE = Option(
     default=values.DEFAULT_BATCH_SIZE,
     default_text=str(values.DEFAULT_BATCH_SIZE),
 )
+CONCURRENCY = Option(
+    "--warmth-concurrency",
+    "N",
+    "Models behind a server: requests in flight at once per side",
+    parse=values.parse_concurrency,
+    default=values.DEFAULT_CONCURRENCY,
+    default_text=str(values.DEFAULT_CONCURRENCY),
+)
+REQUEST_TIMEOUT = Option(
+    "--warmth-request-timeout",
+    "SECONDS",
+    "Models behind a server: longest wait for one response before it is retried",
+    parse=values.parse_timeout,
+    default=values.DEFAULT_REQUEST_TIMEOUT,
+    default_text=f"{values.DEFAULT_REQUEST_TIMEOUT:g}",
+)
+API_KEY_ENV = Option(
+    "--warmth-api-key-env",
+    "NAME",
+    "Models behind a server: the environment variable that holds the API key (the key is "
+    "sent as a bearer token, never printed, reported or cached; unset: no key)",
+    parse=values.parse_env_name,
+    default=values.DEFAULT_API_KEY_ENV,
+    default_text=values.DEFAULT_API_KEY_ENV,
+)
 CACHE = Option(
     "--warmth-cache",
     "DIR",
@@ -341,6 +367,9 @@ OPTIONS: tuple[Option, ...] = (
     DEVICE,
     DTYPE,
     BATCH_SIZE,
+    CONCURRENCY,
+    REQUEST_TIMEOUT,
+    API_KEY_ENV,
     CACHE,
     NO_CACHE,
     REPORT,

@@ -79,6 +79,8 @@ class GateRun:
             device=s.device, dtype=s.dtype, batch_size=s.batch_size,
             trust_remote_code=s.trust_remote_code, allow_pickle=s.allow_pickle,
             cache_dir=s.cache, fold_adapter=not s.sequential,  # prefetch asks long passes
+            concurrency=s.concurrency, request_timeout=s.request_timeout,
+            api_key_env=s.api_key_env, needs=frozenset(self.plan.scoring.values()),
         )  # fmt: skip
 
     def load(self) -> ModelPair:

@@ -18,10 +18,11 @@ SETTINGS_KEY = pytest.StashKey["WarmthSettings"]()
 NOT_REPORTED = frozenset(
     {
         "probe_paths", "hunt", "max_examples", "save_failures", "cache_explicit", "report",
-        "trust_remote_code", "allow_pickle",
+        "trust_remote_code", "allow_pickle", "concurrency", "request_timeout", "api_key_env",
     }
 )  # fmt: skip
-"""Settings a report leaves out (see :meth:`WarmthSettings.reported`)."""
+"""Settings a report leaves out (see :meth:`WarmthSettings.reported`): where files go, what is
+trusted, and how requests are sent (none of which changes an answer)."""
 
 
 def default_cache_directory() -> Path:
@@ -103,6 +104,12 @@ class WarmthSettings:
     """Weight dtype name."""
     batch_size: int = values.DEFAULT_BATCH_SIZE
     """Prompts per forward pass."""
+    concurrency: int = values.DEFAULT_CONCURRENCY
+    """Models behind a server: requests in flight at once per side."""
+    request_timeout: float = values.DEFAULT_REQUEST_TIMEOUT
+    """Models behind a server: seconds to wait for one response."""
+    api_key_env: str = values.DEFAULT_API_KEY_ENV
+    """Models behind a server: the environment variable holding the API key."""
     cache: Path | None = None
     """Answer cache directory; ``None`` computes everything and stores nothing."""
     cache_explicit: bool = False
@@ -236,6 +243,9 @@ class WarmthSettings:
             device=get(opt.DEVICE),
             dtype=get(opt.DTYPE),
             batch_size=get(opt.BATCH_SIZE),
+            concurrency=get(opt.CONCURRENCY),
+            request_timeout=get(opt.REQUEST_TIMEOUT),
+            api_key_env=get(opt.API_KEY_ENV),
             cache=cache,
             cache_explicit=bool(cache_raw) and cache is not None,
             report=path(opt.REPORT, report) if report else None,

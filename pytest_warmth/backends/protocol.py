@@ -176,6 +176,13 @@ class LoadOptions:
             (e.g. de-quantised copies); ``None`` keeps nothing.
         fold_adapter: A hint that the tuned side will answer long passes: a backend may fold
             an adapter into the weights for them (its identity then says so).
+        concurrency: Models behind a server: requests in flight at once per side.
+        request_timeout: Models behind a server: seconds to wait for one response.
+        api_key_env: Models behind a server: the environment variable holding the API key
+            (read when the models load; the key itself is never part of any option).
+        needs: The request kinds the run will ask (see :data:`CAPABILITIES`), so a backend
+            can check at load time what only the model itself can tell (e.g. a server's
+            prompt log-probabilities) and refuse in one line before any work.
     """
 
     device: str = "auto"
@@ -185,6 +192,10 @@ class LoadOptions:
     allow_pickle: bool = False
     cache_dir: Path | None = None
     fold_adapter: bool = False
+    concurrency: int = 8
+    request_timeout: float = 300.0
+    api_key_env: str = "OPENAI_API_KEY"
+    needs: frozenset[str] = frozenset()
 
 
 class ResolvedPair(Protocol):

@@ -34,7 +34,10 @@ from pytest_warmth.errors import ModelSpecError
 ENTRY_POINT_GROUP = "pytest_warmth.backends"
 DEFAULT = "hf"
 """The backend of a spec that no other backend claims."""
-BUILTIN = {"hf": "pytest_warmth.backends.hf:HFBackend"}
+BUILTIN = {
+    "hf": "pytest_warmth.backends.hf:HFBackend",
+    "openai": "pytest_warmth.backends.openai:OpenAIBackend",
+}
 """Built-in backends as ``module:attribute``, imported on first use."""
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9_.-]*):(?!//)(.*)$", re.DOTALL)
 _registered: dict[str, Callable[[], Backend]] = {}

@@ -30,7 +30,8 @@ def render_prompt(tokenizer: Any, message: str) -> str:
     return PLAIN_TEMPLATE.format(message=message)
 
 
-def _continuation(tokenizer: Any, choice: str) -> str:
+def continuation_text(tokenizer: Any, choice: str) -> str:
+    """A choice as the text that follows a rendered prompt."""
     # After a chat template the reply starts a fresh turn; after the plain template it follows
     # "Answer:" and needs a separating space.
     return choice if getattr(tokenizer, "chat_template", None) else f" {choice}"
@@ -40,6 +41,20 @@ def encode_prompt(tokenizer: Any, text: str) -> list[int]:
     """Token ids of a rendered prompt (special tokens come from the template itself)."""
     add_special = not getattr(tokenizer, "chat_template", None)
     return list(tokenizer(text, add_special_tokens=add_special)["input_ids"])
+
+
+def encode_choice(tokenizer: Any, choice: str) -> list[int]:
+    """Token ids of a choice as the reply that follows a rendered prompt.
+
+    Raises:
+        ValueError: The choice encodes to no tokens.
+    """
+    ids = list(
+        tokenizer(continuation_text(tokenizer, choice), add_special_tokens=False)["input_ids"]
+    )
+    if not ids:
+        raise ValueError(f"choice {choice!r} encodes to no tokens")
+    return ids
 
 
 def batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
@@ -89,15 +104,7 @@ def score_choices(
     import torch
 
     contexts = [encode_prompt(tokenizer, render_prompt(tokenizer, m)) for m in prompts]
-    continuations: list[list[list[int]]] = []
-    for options in choices:
-        encoded: list[list[int]] = []
-        for choice in options:
-            ids = tokenizer(_continuation(tokenizer, choice), add_special_tokens=False)
-            if not ids["input_ids"]:
-                raise ValueError(f"choice {choice!r} encodes to no tokens")
-            encoded.append(list(ids["input_ids"]))
-        continuations.append(encoded)
+    continuations = [[encode_choice(tokenizer, choice) for choice in row] for row in choices]
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     results: list[list[ChoiceScore]] = [[] for _ in prompts]
     done = 0
