@@ -18,7 +18,8 @@ from pytest_warmth.backends.openai.logprobs import (
     prompt_logprobs,
     span_score,
 )
-from pytest_warmth.backends.protocol import GENERATE, MC, LoadOptions, ModelRequest
+from pytest_warmth.backends.openai.sides import ServerSide
+from pytest_warmth.backends.protocol import GENERATE, MC, ChoiceScore, LoadOptions, ModelRequest
 from pytest_warmth.errors import ModelLoadError, ModelSpecError
 
 URL = "http://127.0.0.1:8000/v1"
@@ -265,3 +266,44 @@ def test_the_check_refuses_a_server_without_prompt_logprobs() -> None:
 
     with pytest.raises(ServerError, match="no prompt log-probabilities"):
         check_prompt_logprobs(bare, [1, 2], [3, 4])
+
+
+VOCAB = {"<q>": 1, "what": 2, "is": 3, "it": 4, "alpha": 5, "beta": 6, "</q>": 7}
+
+
+class WordTokens:
+    """Token ids by a fixed vocabulary (a stand-in for a served model's tokenizer)."""
+
+    def prompt(self, message: str) -> list[int]:
+        return [1, *(VOCAB[w] for w in message.lower().rstrip("?").split()), 7]
+
+    def choice(self, text: str) -> list[int]:
+        return [VOCAB[w] for w in text.split()]
+
+
+def test_multiple_choice_over_token_ids_reads_vllm_prompt_logprobs() -> None:
+    def complete(body: dict[str, Any]) -> dict[str, Any]:
+        ids = body["prompt"]
+        entries: list[Any] = [None]
+        for i in range(1, len(ids)):
+            entry = {"logprob": value(ids[i], i), "rank": 1, "decoded_token": f"t{ids[i]}"}
+            entries.append({str(ids[i]): entry})
+        return {"choices": [{"text": "", "prompt_logprobs": entries}], "usage": {}}
+
+    with serving(stub(complete=complete)) as server:
+        side = ServerSide(
+            Endpoint(server.url, "warm"), Client(server.url), identity=None,
+            tokens=WordTokens(), scoring=frozenset({MC}),
+        )  # fmt: skip
+        scores = side.score_choices(["What is it?"], [["alpha", "beta alpha"]])
+        sent = [body for path, body, _ in server.requests if path == "POST /v1/completions"]
+    context = [1, 2, 3, 4, 7]
+    assert sent[0] is not None
+    assert sent[0]["prompt"] == [*context, 5]
+    assert sent[0]["echo"] is True
+    alpha, beta_alpha = scores[0]
+    assert alpha == ChoiceScore(value(5, 5), 1)
+    assert beta_alpha.n_tokens == 2
+    assert math.isclose(beta_alpha.sum_logprob, value(6, 5) + value(5, 6))
+    with pytest.raises(ServerError, match=r"scoring \(text\) was not checked"):
+        side.score_text([("a", "b")])
