@@ -338,44 +338,8 @@ ALLOW_PICKLE = Option(
     default_text="off",
 )
 
-OPTIONS: tuple[Option, ...] = (
-    MODEL,
-    BASE,
-    PROFILE,
-    SUITE,
-    PROBES,
-    CONTEXT,
-    BELIEF,
-    TAG,
-    LIMIT,
-    SEED,
-    SCORING,
-    MAX_NEW_TOKENS,
-    JUDGE,
-    ALPHA,
-    TEST,
-    MARGIN,
-    NONINFERIORITY,
-    INTERVAL,
-    CORRECTION,
-    MIN_EFFECT,
-    STRICT,
-    SEQUENTIAL,
-    HUNT,
-    MAX_EXAMPLES,
-    SAVE_FAILURES,
-    DEVICE,
-    DTYPE,
-    BATCH_SIZE,
-    CONCURRENCY,
-    REQUEST_TIMEOUT,
-    API_KEY_ENV,
-    CACHE,
-    NO_CACHE,
-    REPORT,
-    TRUST_REMOTE_CODE,
-    ALLOW_PICKLE,
-)
+OPTIONS: tuple[Option, ...] = tuple(v for v in dict(globals()).values() if isinstance(v, Option))
+"""Every option, in the order defined above (which is the order of ``--help``)."""
 
 
 def register(parser: pytest.Parser) -> None:
