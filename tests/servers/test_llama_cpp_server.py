@@ -12,12 +12,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +22,7 @@ import pytest
 from pytest_warmth.answer_cache import AnswerCache, CachedSide, CacheStats
 from pytest_warmth.backends.openai import OpenAIBackend
 from pytest_warmth.backends.openai.client import ServerError
+from pytest_warmth.backends.openai.testing import LlamaServer
 from pytest_warmth.backends.protocol import MC, TEXT, LoadOptions, ModelRequest, pick
 from pytest_warmth.errors import ModelLoadError
 
@@ -38,7 +35,6 @@ if importlib.util.find_spec("llama_cpp") is None:
     )
 
 pytestmark = pytest.mark.slow
-START_TIMEOUT_S = 180.0
 
 
 def embedded_gguf() -> Path:
@@ -47,64 +43,14 @@ def embedded_gguf() -> Path:
     return embedded_model_path()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class LlamaServer:
-    """``python -m llama_cpp.server`` serving the embedded GGUF as ``base`` and ``warm``."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/v1"
-        model = str(embedded_gguf())
-        config = {
-            "host": "127.0.0.1",
-            "port": self.port,
-            "models": [
-                {"model": model, "model_alias": alias, "n_ctx": 2048, "verbose": False}
-                for alias in ("base", "warm")
-            ],
-        }
-        self.config = workdir / f"llama-server-{self.port}.json"
-        self.config.write_text(json.dumps(config))
-        self.log = workdir / f"llama-server-{self.port}.log"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> LlamaServer:
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "llama_cpp.server", "--config_file", str(self.config)],
-                stdout=log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the server exited: {self.log.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/models", timeout=2) as response:
-                    if response.status == 200:
-                        return self
-            except OSError:
-                time.sleep(0.5)
-        self.stop()
-        raise RuntimeError(f"the server did not answer in {START_TIMEOUT_S} s")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+def two_names(workdir: Path) -> LlamaServer:
+    """The embedded GGUF served as ``base`` and as ``warm``."""
+    return LlamaServer({"base": embedded_gguf(), "warm": embedded_gguf()}, workdir)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
-    running = LlamaServer(tmp_path_factory.mktemp("llama")).start()
+    running = two_names(tmp_path_factory.mktemp("llama")).start()
     try:
         yield running
     finally:
@@ -203,7 +149,7 @@ def test_concurrent_requests_give_the_same_replies(server: LlamaServer) -> None:
 def test_a_server_killed_mid_run_is_one_error_and_finished_answers_are_kept(
     tmp_path: Path,
 ) -> None:
-    own = LlamaServer(tmp_path).start()
+    own = two_names(tmp_path).start()
     try:
         resolved = OpenAIBackend().resolve(
             ModelRequest(spec(own, "warm", revision="test-1"), "?model=base&revision=test-1")
