@@ -59,14 +59,35 @@ CATALOG: dict[str, Context] = {
 }
 
 
+STUDY_NAMES: dict[str, str] = {
+    "unmodified": PLAIN,
+    "original_neutral": "neutral",
+    "emotion:sad": "sad",
+    "emotion:happy": "happy",
+    "emotion:anger": "angry",
+    "relation:close": "close",
+    "relation:hierarchical_up": "admiring",
+    "relation:hierarchical_down": "directive",
+    "stake:high": "high_stakes",
+    "stake:low": "low_stakes",
+}
+"""The study's condition names (its ``amendment_type`` values, and its neutral control) for
+the catalog's contexts: accepted wherever a context is named, as people come from the paper."""
+
+
+def context_name(name: str) -> str:
+    """The catalog name of ``name``, which may be one of the study's (:data:`STUDY_NAMES`)."""
+    return STUDY_NAMES.get(name.strip(), name.strip())
+
+
 def get_context(name: str) -> Context:
-    """Look a context up by name.
+    """Look a context up by name (the catalog's or the study's).
 
     Raises:
         KeyError: With a message listing the known names.
     """
     try:
-        return CATALOG[name]
+        return CATALOG[context_name(name)]
     except KeyError:
         raise KeyError(f"unknown context {name!r}; known: {', '.join(CATALOG)}") from None
 

@@ -70,7 +70,7 @@ def build_plan(settings: WarmthSettings) -> GatePlan:
             "(add your own with --warmth-probes=PATH)"
         )
     profile = PROFILES[settings.profile]
-    names = settings.contexts or profile.contexts
+    names = tuple(dict.fromkeys(map(contexts.context_name, settings.contexts or profile.contexts)))
     bad = [name for name in names if name not in contexts.CATALOG]
     if bad:
         raise WarmthError(f"unknown context {bad[0]!r}; choose from: {', '.join(contexts.CATALOG)}")

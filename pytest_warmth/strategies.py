@@ -211,6 +211,8 @@ def context_statements(
     Raises:
         InvalidArgument: An unknown context name.
     """
+    if names is not None and not isinstance(names, str):
+        names = [catalog.context_name(name) for name in names]  # the study's names too
     chosen = _check_names(names, list(catalog.CATALOG), "context")
     drawn = [
         (name, statement)

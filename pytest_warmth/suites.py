@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from pytest_warmth.contexts import BELIEFS, CATALOG
+from pytest_warmth.contexts import BELIEFS, CATALOG, context_name
 from pytest_warmth.errors import ProbeSuiteError
 
 SCORING_MODES = ("mc", "generate")
@@ -253,12 +253,13 @@ def _condition_names(
     value = header.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ProbeSuiteError(source, line, key, "expected a list of names")
-    unknown = [name for name in value if name not in known]
+    names = [context_name(v) for v in value] if key == "contexts" else value
+    unknown = [name for name in names if name not in known]
     if unknown:
         raise ProbeSuiteError(
             source, line, key, f"unknown name {unknown[0]!r}; choose from: {', '.join(known)}"
         )
-    return tuple(value)
+    return tuple(names)
 
 
 _ITEM_FIELDS = {"id", "question", "answer", "aliases", "incorrect", "choices", "tags", "cluster"}

@@ -67,3 +67,19 @@ def test_belief_variants_share_the_context_statement() -> None:
 def test_neutral_context_gets_no_second_bridge() -> None:
     assert contexts.BRIDGE not in prompt("neutral", "wrong")
     assert contexts.BRIDGE in prompt("happy", "wrong")
+
+
+def test_the_studys_condition_names_are_aliases_of_the_catalog() -> None:
+    from pytest_warmth import gate
+    from pytest_warmth.settings import WarmthSettings
+
+    assert set(contexts.STUDY_NAMES.values()) == set(contexts.CATALOG)
+    assert contexts.get_context("emotion:sad") is contexts.CATALOG["sad"]
+    assert contexts.get_context("relation:hierarchical_up").name == "admiring"
+    plan = gate.build_plan(
+        WarmthSettings(
+            model="smollm2", suites=("factual",), beliefs=("none",),
+            contexts=("unmodified", "emotion:anger", "angry", "stake:low"),
+        )
+    )  # fmt: skip
+    assert [cell.context for cell in plan.cells] == ["plain", "angry", "low_stakes"]
