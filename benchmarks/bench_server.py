@@ -143,7 +143,8 @@ def main() -> None:
         tempfile.TemporaryDirectory() as work,
         LlamaServer({MODEL: embedded_model_path()}, Path(work)) as server,
     ):
-        pair = OpenAIBackend().resolve(ModelRequest(f"{server.url}?model={MODEL}", f"?model={MODEL}"))
+        request = ModelRequest(f"{server.url}?model={MODEL}", f"?model={MODEL}")
+        pair = OpenAIBackend().resolve(request)
         side = pair.load(LoadOptions(concurrency=c)).tuned
         plain_client(server.url, prompts[:1], 1, m)  # warm-up
         for repeat in range(args.repeats):
