@@ -315,6 +315,14 @@ NO_CACHE = Option(
     default=False,
     default_text="off",
 )
+EXPORT_PROMPTS = Option(
+    "--warmth-export-prompts",
+    "FILE",
+    "Write every prompt of the plan (JSON lines: cell, item, scoring, the user message) for "
+    "models the gate cannot run; record their replies and gate them as --warmth-base=FILE "
+    "--warmth-model=FILE. Needs no model",
+    default_text="not written",
+)
 REPORT = Option(
     "--warmth-report",
     "PATH",

@@ -17,6 +17,7 @@ from pytest_warmth.errors import WarmthError
 from pytest_warmth.settings import SETTINGS_KEY, WarmthSettings
 
 SESSION_NAME = "warmth-session"
+EXPORTED_KEY = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,6 +42,8 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     settings = WarmthSettings.from_config(config)
     config.stash[SETTINGS_KEY] = settings
+    if settings.export_prompts is not None:
+        _export_prompts(config, settings, settings.export_prompts)
     if not settings.active:
         return
     from pytest_warmth.configure import start_gate
@@ -50,6 +53,26 @@ def pytest_configure(config: pytest.Config) -> None:
     except WarmthError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.pluginmanager.register(session, SESSION_NAME)
+
+
+def _export_prompts(config: pytest.Config, settings: WarmthSettings, path: Path) -> None:
+    """Write the plan's prompts (``--warmth-export-prompts``) and say so."""
+    from pytest_warmth.export import export_prompts
+    from pytest_warmth.gate import build_plan
+
+    try:
+        count = export_prompts(build_plan(settings), path)
+    except WarmthError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    except OSError as exc:
+        raise pytest.UsageError(f"--warmth-export-prompts={path}: cannot write it: {exc}") from None
+    config.stash[EXPORTED_KEY] = f"warmth: {count} prompts written to {path}"
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say where ``--warmth-export-prompts`` wrote the plan's prompts."""
+    line = config.stash.get(EXPORTED_KEY, None)
+    return [line] if line else []
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -19,10 +19,16 @@ NOT_REPORTED = frozenset(
     {
         "probe_paths", "hunt", "max_examples", "save_failures", "cache_explicit", "report",
         "trust_remote_code", "allow_pickle", "concurrency", "request_timeout", "api_key_env",
+        "export_prompts",
     }
 )  # fmt: skip
 """Settings a report leaves out (see :meth:`WarmthSettings.reported`): where files go, what is
 trusted, and how requests are sent (none of which changes an answer)."""
+PLAN_OPTIONS = (
+    opt.EXPORT_PROMPTS, opt.PROFILE, opt.SUITE, opt.PROBES, opt.CONTEXT, opt.BELIEF, opt.SCORING,
+    opt.MAX_NEW_TOKENS,
+)  # fmt: skip
+"""Options that shape the plan's prompts (besides limit, seed and tag)."""
 
 
 def default_cache_directory() -> Path:
@@ -116,6 +122,8 @@ class WarmthSettings:
     """Whether the cache directory was chosen by the user (else the default may be skipped)."""
     report: Path | None = None
     """Where to write the JSON report, if anywhere."""
+    export_prompts: Path | None = None
+    """Where to write the plan's prompts for recorded replies, if anywhere."""
     trust_remote_code: bool = False
     """Whether model repositories may run their own code."""
     allow_pickle: bool = False
@@ -183,6 +191,8 @@ class WarmthSettings:
         if model is None:
             # Limit, seed and tag also shape @pytest.mark.warmth_suite tests.
             free = {opt.MODEL.flag, opt.LIMIT.flag, opt.SEED.flag, opt.TAG.flag}
+            if get(opt.EXPORT_PROMPTS):  # the plan's prompts need no model
+                free |= {o.flag for o in PLAN_OPTIONS}
             stray = [flag for flag in given_on_cli if flag not in free]
             if stray:
                 raise pytest.UsageError(
@@ -200,6 +210,11 @@ class WarmthSettings:
                 "with --warmth-margin or --warmth-noninferiority: drop one of them"
             )
         report = get(opt.REPORT)
+        export = (
+            path(opt.EXPORT_PROMPTS, get(opt.EXPORT_PROMPTS)) if get(opt.EXPORT_PROMPTS) else None
+        )
+        if export is not None:
+            _check_writable(export.parent, opt.EXPORT_PROMPTS.flag, "the prompts file goes there")
         save = get(opt.SAVE_FAILURES)
         save_path = path(opt.SAVE_FAILURES, save) if save else None
         if save_path is not None:
@@ -249,6 +264,7 @@ class WarmthSettings:
             cache=cache,
             cache_explicit=bool(cache_raw) and cache is not None,
             report=path(opt.REPORT, report) if report else None,
+            export_prompts=export,
             trust_remote_code=bool(get(opt.TRUST_REMOTE_CODE)),
             allow_pickle=bool(get(opt.ALLOW_PICKLE)),
         )

@@ -37,6 +37,7 @@ DEFAULT = "hf"
 BUILTIN = {
     "hf": "pytest_warmth.backends.hf:HFBackend",
     "openai": "pytest_warmth.backends.openai:OpenAIBackend",
+    "recorded": "pytest_warmth.backends.recorded:RecordedBackend",
 }
 """Built-in backends as ``module:attribute``, imported on first use."""
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9_.-]*):(?!//)(.*)$", re.DOTALL)

@@ -154,7 +154,7 @@ def test_generation_keeps_order_bounds_concurrency_and_sends_the_key(
 ) -> None:
     monkeypatch.setenv("WARMTH_TEST_KEY", "sk-test")
     server_stub = stub(reply=lambda model, message: f"{model}: {message}  ", api_key="sk-test")
-    server_stub.delay = 0.05
+    server_stub.delay = 0.3  # long enough for three requests to overlap on a busy machine
     with serving(server_stub) as server:
         pair = load(
             server, "model=warm&revision=7", "model=base", concurrency=3,
