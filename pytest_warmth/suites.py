@@ -9,7 +9,6 @@ wrong answer), ``choices`` (exactly four, including ``answer`` and ``incorrect``
 from __future__ import annotations
 
 import dataclasses
-import json
 import random
 import re
 from collections import defaultdict
@@ -22,6 +21,7 @@ import yaml
 
 from pytest_warmth.contexts import BELIEFS, CATALOG, context_name
 from pytest_warmth.errors import ProbeSuiteError
+from pytest_warmth.jsonlines import JsonLineError, json_objects
 
 SCORING_MODES = ("mc", "generate")
 DEFAULT_ANSWER_TEMPLATE = "{choice}"
@@ -159,15 +159,11 @@ def _read_jsonl(
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     header: dict[str, Any] = {"name": default_name, _LINE: 1}
     records: list[dict[str, Any]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError as exc:
-            raise ProbeSuiteError(source, number, None, f"invalid JSON: {exc}") from None
-        if not isinstance(record, dict):
-            raise ProbeSuiteError(source, number, None, "expected a JSON object")
+    try:
+        lines = list(json_objects(text))
+    except JsonLineError as exc:
+        raise ProbeSuiteError(source, exc.line, None, exc.problem) from None
+    for number, record in lines:
         record[_LINE] = number
         if "suite" in record and not records:
             suite = record["suite"]

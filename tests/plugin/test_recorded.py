@@ -81,7 +81,7 @@ def test_a_prompt_without_a_reply_is_named(pytester: pytest.Pytester, suite: Pat
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ('{"prompt": "q", "reply": "a"}\nnot json\n', "*bad.jsonl:2: not a JSON object*"),
+        ('{"prompt": "q", "reply": "a"}\nnot json\n', "*bad.jsonl:2: invalid JSON: *"),
         ('{"question": "q", "reply": "a"}\n', "*bad.jsonl:1: a recorded reply needs the prompt*"),
         (
             '{"prompt": "q", "reply": "a"}\n{"prompt": "q", "reply": "b"}\n',

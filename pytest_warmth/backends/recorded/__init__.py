@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
-import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from pytest_warmth.backends.protocol import (
     ResolvedModel,
 )
 from pytest_warmth.errors import ModelLoadError, ModelSpecError
+from pytest_warmth.jsonlines import JsonLineError, json_objects
 from pytest_warmth.results import ModelInfo
 
 SUFFIXES = (".jsonl", ".csv")
@@ -101,16 +101,11 @@ def _records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         for row, record in enumerate(csv.DictReader(text.splitlines()), start=2):
             yield f"{path}:{row}", dict(record)
         return
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except ValueError as exc:
-            raise ModelLoadError(f"{path}:{number}: not a JSON object ({exc.args[0]})") from None
-        if not isinstance(record, dict):
-            raise ModelLoadError(f"{path}:{number}: expected a JSON object, got {record!r:.60}")
-        yield f"{path}:{number}", record
+    try:
+        for number, record in json_objects(text):
+            yield f"{path}:{number}", record
+    except JsonLineError as exc:
+        raise ModelLoadError(f"{path}:{exc.line}: {exc.problem}") from None
 
 
 def _prompt(record: dict[str, Any]) -> str | None:
