@@ -114,8 +114,8 @@ class Client:
                 if attempt == retries:
                     raise ServerError(
                         f"the server at {self.base_url} stopped answering {method} {path} "
-                        f"({_describe(exc)}) after {retries + 1} tries; answers finished so far "
-                        "are kept in the answer cache"
+                        f"({_describe(exc)}) after {retries + 1} tries; start it again and re-run "
+                        "(answers the answer cache stored are reused)"
                     ) from None
             self.retried += 1
             delay = min(self.max_backoff, self.backoff * 2**attempt)
