@@ -63,12 +63,12 @@ def recording_files(path: Path) -> list[Path]:
 class Recording:
     """The replies of one recorded side, by prompt."""
 
-    def __init__(self, spec: str, files: list[Path]) -> None:
+    def __init__(self, spec: str, files: list[Path], sha256: str) -> None:
         self.spec = spec
         self.files = files
         self.replies: dict[str, str] = {}
         self.where: dict[str, str] = {}
-        self.sha256 = files_digest(files)
+        self.sha256 = sha256
         for path in files:
             for where, record in _records(path):
                 self._add(where, record)
@@ -182,6 +182,14 @@ class RecordedPair:
 
     def __init__(self, tuned: tuple[str, list[Path]], base: tuple[str, list[Path]]) -> None:
         self.tuned, self.base = tuned, base
+        self._digests: dict[tuple[Path, ...], str] = {}
+
+    def digest(self, files: list[Path]) -> str:
+        """The content hash of ``files``, read once per run (the load and the report share it)."""
+        key = tuple(files)
+        if key not in self._digests:
+            self._digests[key] = files_digest(files)
+        return self._digests[key]
 
     @property
     def same_model(self) -> bool:
@@ -194,7 +202,11 @@ class RecordedPair:
 
     def model_infos(self) -> tuple[ModelInfo, ModelInfo]:
         """Both recordings, named by the content hash of their files."""
-        return (_info("base", *self.base), _info("tuned", *self.tuned))
+        return (self._info("base", *self.base), self._info("tuned", *self.tuned))
+
+    def _info(self, role: str, spec: str, files: list[Path]) -> ModelInfo:
+        location = str(files[0].parent if len(files) > 1 else files[0])
+        return ModelInfo(role, spec, "recorded", location, self.digest(files))
 
     def load(self, options: LoadOptions) -> ModelPair:
         """Read both recordings.
@@ -202,15 +214,12 @@ class RecordedPair:
         Raises:
             ModelLoadError: A row is unusable or a prompt has two replies.
         """
-        base = RecordedSide(Recording(*self.base))
-        tuned = base if self.same_model else RecordedSide(Recording(*self.tuned))
+        base = RecordedSide(Recording(*self.base, self.digest(self.base[1])))
+        tuned = base
+        if not self.same_model:
+            tuned = RecordedSide(Recording(*self.tuned, self.digest(self.tuned[1])))
         where = f"{len(base.recording.replies)} + {len(tuned.recording.replies)} recorded replies"
         return ModelPair(base, tuned, self.same_model, where)
-
-
-def _info(role: str, spec: str, files: list[Path]) -> ModelInfo:
-    location = str(files[0].parent if len(files) > 1 else files[0])
-    return ModelInfo(role, spec, "recorded", location, files_digest(files))
 
 
 class RecordedBackend:
