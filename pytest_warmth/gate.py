@@ -15,9 +15,10 @@ from pytest_warmth.errors import WarmthError
 from pytest_warmth.option_values import DEFAULT_MAX_NEW_TOKENS
 from pytest_warmth.profiles import PROFILES
 from pytest_warmth.results import cell_id
+from pytest_warmth.sampling import filter_tags, sample
 from pytest_warmth.settings import WarmthSettings
 from pytest_warmth.suite_sources import builtin_suites, load_suites
-from pytest_warmth.suites import ProbeSuite, filter_tags, sample
+from pytest_warmth.suites import ProbeSuite
 
 
 @dataclass(frozen=True)

@@ -80,8 +80,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     marker = metafunc.definition.get_closest_marker("warmth_suite")
     if marker is None or "warmth_probe" not in metafunc.fixturenames:
         return
+    from pytest_warmth.sampling import filter_tags, sample
     from pytest_warmth.suite_sources import load_suites
-    from pytest_warmth.suites import filter_tags, sample
 
     if len(marker.args) != 1:
         pytest.fail("use @pytest.mark.warmth_suite(path) with exactly one path", pytrace=False)

@@ -9,8 +9,9 @@ import pytest
 import yaml
 
 from pytest_warmth.errors import ProbeSuiteError
+from pytest_warmth.sampling import sample
 from pytest_warmth.suite_sources import builtin_suites
-from pytest_warmth.suites import load_suite, sample
+from pytest_warmth.suites import load_suite
 
 ITEM = {
     "id": "q1",
