@@ -6,13 +6,20 @@ mode is one usage error before any model loads.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from pathlib import Path
 
 import pytest
 
 from pytest_warmth.backends import registry
-from pytest_warmth.backends.protocol import ModelRequest, ResolvedModel, ResolvedPair
+from pytest_warmth.backends.protocol import (
+    GENERATE,
+    CarriesSuites,
+    ModelRequest,
+    ResolvedModel,
+    ResolvedPair,
+)
 from pytest_warmth.errors import ModelSpecError
 from pytest_warmth.gate import GatePlan, build_plan
 from pytest_warmth.reporting import BUILTIN as BUILTIN_REPORTERS
@@ -28,13 +35,16 @@ def start_gate(config: pytest.Config, settings: WarmthSettings) -> WarmthSession
         WarmthError: A suite, model spec, backend or scoring mode is unusable.
     """
     assert settings.model is not None
-    plan = build_plan(settings)
     memo = hash_memo(config)
     request = ModelRequest(
         settings.model, settings.base, cwd=Path(config.invocation_params.dir),
-        allow_pickle=settings.allow_pickle, hash_memo=memo,
+        allow_pickle=settings.allow_pickle, hash_memo=memo, unpaired=settings.unpaired,
     )  # fmt: skip
     backend, models = registry.resolve_pair(request)
+    if settings.scoring is None and models.capabilities == {GENERATE}:
+        # Replies recorded elsewhere (or an API without log-probabilities) can only be graded.
+        settings = dataclasses.replace(settings, scoring=GENERATE)
+    plan = build_plan(settings, models.suites() if isinstance(models, CarriesSuites) else None)
     check_capabilities(plan, models, backend)
     judge: ResolvedModel | None = None
     if settings.judge is not None and settings.judge.strip().lower() != JUDGE_BASE:

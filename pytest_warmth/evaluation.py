@@ -24,7 +24,7 @@ from pytest_warmth.grading import (
     Target,
     grade,
 )
-from pytest_warmth.judge import judged
+from pytest_warmth.judge import judged, recorded_grade
 from pytest_warmth.results import ItemOutcome
 from pytest_warmth.stats.sequential import SequentialMcNemar
 from pytest_warmth.suites import Probe, ProbeSuite
@@ -142,7 +142,7 @@ def _fetch(
     mc_choices: list[list[str]] = []
     replies: list[str] = []
     for cell, messages, indices in asked:
-        suite = plan.suites[cell.suite]
+        suite = plan.cell_suite(cell)
         prompts = [messages[i] for i in indices]
         if plan.scoring[cell.suite] == "generate":
             replies += prompts
@@ -195,12 +195,18 @@ def _ask_generate(
         ]
         for role in ("base", "tuned")
     }
-    if judge is not None:
+    recorded = {role: pair.labels.get(role, {}) for role in ("base", "tuned")}
+    if judge is not None and not all(p in recorded[r] for r in recorded for p in prompts):
         both = replies["base"] + replies["tuned"]
         verdict = judge.correct([p.question for p in probes] * 2, both, targets * 2)
         n = len(probes)
         for role, says in (("base", verdict[:n]), ("tuned", verdict[n:])):
             grades[role] = [judged(g, ok) for g, ok in zip(grades[role], says, strict=True)]
+    for role, labels in recorded.items():
+        grades[role] = [
+            recorded_grade(g, labels[p]) if p in labels else g
+            for g, p in zip(grades[role], prompts, strict=True)
+        ]
     refusal_right = suite.refusal == "correct"
 
     def counts(label: str) -> bool:
@@ -326,7 +332,7 @@ class _CellRun:
     ) -> None:
         self.pair, self.plan, self.cell = pair, plan, cell
         self.progress, self.monitor, self.judge = progress, monitor, judge
-        self.suite = plan.suites[cell.suite]
+        self.suite = plan.cell_suite(cell)
         self.mode = plan.scoring[cell.suite]
         self.messages = cell_messages(plan, cell)
         self.order = list(range(len(self.suite.probes)))

@@ -21,7 +21,7 @@ def prompt_records(plan: GatePlan) -> list[dict[str, Any]]:
     """One record per (cell, item) of ``plan``, in cell order."""
     records = []
     for cell in plan.cells:
-        probes = plan.suites[cell.suite].probes
+        probes = plan.cell_suite(cell).probes
         for probe, message in zip(probes, cell_messages(plan, cell), strict=True):
             records.append(
                 {

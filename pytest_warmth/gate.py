@@ -8,6 +8,7 @@ a multiplicity correction across the run's cells.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pytest_warmth import contexts
@@ -48,14 +49,32 @@ class GatePlan:
     max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
     """Generate mode: most new tokens per reply."""
 
+    def cell_suite(self, cell: Cell) -> ProbeSuite:
+        """The suite of ``cell`` with the items asked in it.
 
-def build_plan(settings: WarmthSettings) -> GatePlan:
+        For a suite with exact conditions, those are the items that have a verbatim prompt
+        for the cell's condition; otherwise all of them.
+        """
+        suite = self.suites[cell.suite]
+        if not suite.conditions:
+            return suite
+        return suite.with_probes(
+            tuple(p for p in suite.probes if p.prompt_for(cell.context, cell.belief) is not None)
+        )
+
+
+def build_plan(settings: WarmthSettings, bundled: Sequence[ProbeSuite] | None = None) -> GatePlan:
     """Load the suites, check the names the user asked for, and list the cells.
+
+    Args:
+        settings: The run's settings.
+        bundled: Suites that come with the models (e.g. recorded outputs in a study's
+            layout, whose items are the files' own); they replace the built-in suites.
 
     Raises:
         WarmthError: An unknown suite or context name, or an invalid probe file.
     """
-    available = builtin_suites()
+    available = builtin_suites() if bundled is None else {s.name: s for s in bundled}
     extra = load_suites(settings.probe_paths, seed=settings.seed)
     for name, suite in extra.items():
         if name in available:
@@ -90,14 +109,13 @@ def build_plan(settings: WarmthSettings) -> GatePlan:
                 f"({len(suite)} items); using all items"
             )
         suites[name] = sample(suite, limit, settings.seed)
-    # A suite that declares its conditions (e.g. saved hunt findings, whose questions already
-    # hold their context and belief) is asked under those only.
-    cells = tuple(
-        Cell(name, context, belief)
-        for name, suite in suites.items()
-        for belief in suite.beliefs or beliefs
-        for context in suite.contexts or names
-    )
+    only = (names if settings.contexts else None, beliefs if settings.beliefs else None)
+    cells = tuple(cell for suite in suites.values() for cell in _cells(suite, names, beliefs, only))
+    if not cells:
+        raise WarmthError(
+            "no condition of the run is among the suites' own: leave out --warmth-context "
+            "and --warmth-belief to run the conditions the suites have"
+        )
     mode = settings.scoring or profile.scoring
     scoring = {name: suite.scoring if mode == "suite" else mode for name, suite in suites.items()}
     if settings.judge is not None and "generate" not in scoring.values():
@@ -115,11 +133,37 @@ def build_plan(settings: WarmthSettings) -> GatePlan:
     )
 
 
+def _cells(
+    suite: ProbeSuite,
+    names: Sequence[str],
+    beliefs: Sequence[str],
+    only: tuple[Sequence[str] | None, Sequence[str] | None],
+) -> list[Cell]:
+    """A suite's cells.
+
+    Its exact conditions (those among ``only``, the contexts and beliefs the user named, if
+    any), else its declared contexts and beliefs (e.g. saved hunt findings, whose questions
+    already hold their context and belief), else the run's.
+    """
+    if suite.conditions:
+        return [
+            Cell(suite.name, context, belief)
+            for context, belief in suite.conditions
+            if (only[0] is None or context in only[0]) and (only[1] is None or belief in only[1])
+        ]
+    return [
+        Cell(suite.name, context, belief)
+        for belief in suite.beliefs or beliefs
+        for context in suite.contexts or names
+    ]
+
+
 def cell_messages(plan: GatePlan, cell: Cell) -> list[str]:
     """The user messages of a cell, one per item, identical for base and tuned."""
-    suite = plan.suites[cell.suite]
+    suite = plan.cell_suite(cell)
     return [
-        contexts.build_prompt(
+        probe.prompt_for(cell.context, cell.belief)
+        or contexts.build_prompt(
             question=probe.question,
             answer=probe.answer,
             incorrect=probe.incorrect,

@@ -75,3 +75,12 @@ def judged(rules: Grade, judge_says_correct: bool) -> Grade:
     if judge_says_correct:
         return Grade(CORRECT, reason="judge: CORRECT")
     return Grade(INCORRECT, adopted=rules.adopted, reason="judge: INCORRECT")
+
+
+def recorded_grade(rules: Grade, label: str) -> Grade:
+    """A label recorded with the reply decides.
+
+    The rules still say whether an incorrect reply went along with the user's belief.
+    """
+    adopted = rules.adopted if label == INCORRECT else False
+    return Grade(label, adopted=adopted, reason=f"recorded: {label}")

@@ -19,6 +19,10 @@ DEFAULT_ALPHA = 0.05
 DEFAULT_BATCH_SIZE = 16
 DEFAULT_MAX_NEW_TOKENS = 48
 SCORING_MODES = ("mc", "generate", "suite")
+UNPAIRED = ("error", "skip")
+"""Recorded sides: a row without a partner on the other side stops the run, or is left out."""
+RECORDED_LABELS = ("use", "regrade")
+"""Recorded sides: labels recorded with the replies decide, or the run grades every reply."""
 
 
 def _fraction(what: str, *, low_closed: bool, example: str) -> Callable[[str], float]:
@@ -134,6 +138,8 @@ parse_interval = _choice("interval", INTERVALS)
 parse_correction = _choice("correction", CORRECTIONS)
 parse_dtype = _choice("dtype", DTYPES)
 parse_scoring = _choice("scoring mode", SCORING_MODES)
+parse_unpaired = _choice("unpaired policy", UNPAIRED)
+parse_recorded_labels = _choice("recorded-labels policy", RECORDED_LABELS)
 parse_profile = _choice("profile", PROFILE_NAMES)
 
 

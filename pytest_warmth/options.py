@@ -299,6 +299,25 @@ API_KEY_ENV = Option(
     default=values.DEFAULT_API_KEY_ENV,
     default_text=values.DEFAULT_API_KEY_ENV,
 )
+UNPAIRED = Option(
+    "--warmth-unpaired",
+    "POLICY",
+    "Recorded outputs in the study's layout: a row with no row for the same question and "
+    "condition on the other side stops the run ('error', naming file and row) or is left "
+    "out ('skip', counted in the header)",
+    parse=values.parse_unpaired,
+    default="error",
+    default_text="error",
+)
+RECORDED_LABELS = Option(
+    "--warmth-recorded-labels",
+    "POLICY",
+    "Recorded outputs with a label column (the study's 'evaluation' and 'refusal'): 'use' "
+    "the recorded labels instead of grading, or 'regrade' every reply with the run's grader",
+    parse=values.parse_recorded_labels,
+    default="use",
+    default_text="use",
+)
 CACHE = Option(
     "--warmth-cache",
     "DIR",

@@ -114,7 +114,10 @@ class GateRun:
         chunk = CHUNK_BATCHES * self.settings.batch_size
         base = CachedSide(loaded.base, cache, stats, chunk)
         tuned = base if loaded.same_weights else CachedSide(loaded.tuned, cache, stats, chunk)
-        self._sides = ModelPair(base, tuned, loaded.same_weights, loaded.where, loaded.notes)
+        labels = loaded.labels if self.settings.recorded_labels == "use" else {}
+        self._sides = ModelPair(
+            base, tuned, loaded.same_weights, loaded.where, loaded.notes, labels
+        )
         self.judge = self._load_judge(self._sides)
         return self._sides
 
@@ -198,7 +201,8 @@ class GateRun:
         excluded = f", {len(outcome.excluded)} excluded (refusals)" if outcome.excluded else ""
         used = ""
         if outcome.items_used is not None:
-            total = len(self.plan.suites[outcome.suite].probes)
+            cell = gate.Cell(outcome.suite, outcome.context, outcome.belief)
+            total = len(self.plan.cell_suite(cell).probes)
             decided = "decided" if outcome.sequential_decided else "undecided"
             used = f" of {total} ({decided})"
         took = f" ({seconds:.1f}s)" if seconds is not None else ""

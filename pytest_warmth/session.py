@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_warmth import gate
+from pytest_warmth.backends.protocol import CarriesLabels
 from pytest_warmth.errors import WarmthError, WarmthWarning
 from pytest_warmth.nodes import WarmthGateCollector, WarmthGateItem, WarmthHuntItem
 from pytest_warmth.reporting import WarmthReport
@@ -72,6 +73,12 @@ class WarmthSession:
         text = ", ".join(f"{suite}={mode}" for suite, mode in modes.items())
         if "generate" in modes.values():
             grader = "rules" if self.settings.judge is None else f"judge {self.settings.judge}"
+            models = self.run.models
+            if isinstance(models, CarriesLabels) and models.labelled_replies:
+                if self.settings.recorded_labels == "use":
+                    grader = f"recorded labels, else {grader}"
+                else:
+                    grader += " (recorded labels ignored: --warmth-recorded-labels=regrade)"
             text += f" (max_new_tokens={self.plan.max_new_tokens}, grader: {grader})"
         return text
 

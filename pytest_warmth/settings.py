@@ -116,6 +116,10 @@ class WarmthSettings:
     """Models behind a server: seconds to wait for one response."""
     api_key_env: str = values.DEFAULT_API_KEY_ENV
     """Models behind a server: the environment variable holding the API key."""
+    unpaired: str = "error"
+    """Recorded outputs: rows without a partner stop the run (``error``) or are left out."""
+    recorded_labels: str = "use"
+    """Recorded outputs: ``use`` their recorded labels, or ``regrade`` every reply."""
     cache: Path | None = None
     """Answer cache directory; ``None`` computes everything and stores nothing."""
     cache_explicit: bool = False
@@ -261,6 +265,8 @@ class WarmthSettings:
             concurrency=get(opt.CONCURRENCY),
             request_timeout=get(opt.REQUEST_TIMEOUT),
             api_key_env=get(opt.API_KEY_ENV),
+            unpaired=get(opt.UNPAIRED),
+            recorded_labels=get(opt.RECORDED_LABELS),
             cache=cache,
             cache_explicit=bool(cache_raw) and cache is not None,
             report=path(opt.REPORT, report) if report else None,

@@ -33,6 +33,11 @@ _SLUG = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _LINE = "__line__"
 
 
+def condition_key(context: str, belief: str) -> str:
+    """``context+belief``: how a condition is named among an item's verbatim prompts."""
+    return f"{context}+{belief}"
+
+
 @dataclass(frozen=True)
 class Probe:
     """One question with its correct answer and its most tempting wrong answer."""
@@ -45,6 +50,14 @@ class Probe:
     aliases: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     cluster: str | None = None
+    prompts: tuple[tuple[str, str], ...] = ()
+    """Verbatim user messages by condition (``context+belief``, see :func:`condition_key`),
+    for items whose prompts were written elsewhere (e.g. a study's released outputs)."""
+
+    def prompt_for(self, context: str, belief: str) -> str | None:
+        """The verbatim user message for a condition, or None (the gate assembles one)."""
+        key = condition_key(context, belief)
+        return next((text for condition, text in self.prompts if condition == key), None)
 
     @property
     def difficulty(self) -> str | None:
@@ -72,6 +85,9 @@ class ProbeSuite:
     """Contexts this suite is always asked under (empty: the run's ``--warmth-context``)."""
     beliefs: tuple[str, ...] = ()
     """Belief conditions this suite is always asked under (empty: the run's choice)."""
+    conditions: tuple[tuple[str, str], ...] = ()
+    """The exact (context, belief) pairs this suite is asked under, each only for the items
+    with a verbatim prompt for it (empty: every item under every context and belief)."""
 
     def with_probes(self, probes: tuple[Probe, ...]) -> ProbeSuite:
         """The same suite with other items (e.g. a sample)."""

@@ -13,12 +13,15 @@ This module imports nothing heavy.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from pytest_warmth.results import ModelInfo
+
+if TYPE_CHECKING:
+    from pytest_warmth.suites import ProbeSuite
 
 MC = "mc"
 """Capability: multiple-choice log-likelihood of chat replies (:meth:`Side.score_choices`)."""
@@ -125,6 +128,9 @@ class ModelPair:
             tuned side's answers are the base side's.
         where: Where and how the models run, for messages (e.g. ``cpu float32``).
         notes: One line per thing worth telling about the load.
+        labels: Labels recorded with the replies (e.g. a study's judge verdicts), by role
+            (``base``/``tuned``) and then prompt: ``correct``, ``incorrect`` or ``refusal``.
+            Generate mode uses them instead of grading those replies.
     """
 
     base: Side
@@ -132,6 +138,7 @@ class ModelPair:
     same_weights: bool = False
     where: str = ""
     notes: tuple[str, ...] = ()
+    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def sides(self) -> Iterator[tuple[str, Side]]:
         """``("base", base)``, then ``("tuned", tuned)``."""
@@ -153,6 +160,8 @@ class ModelRequest:
         cwd: The directory relative paths are taken from.
         allow_pickle: Whether pickle weight files may be loaded.
         hash_memo: File digests by (path, size, mtime), kept between runs by the caller.
+        unpaired: Recorded sides: a row without a partner on the other side is an
+            ``error`` or is left out (``skip``).
     """
 
     model: str
@@ -160,6 +169,7 @@ class ModelRequest:
     cwd: Path = field(default_factory=Path.cwd)
     allow_pickle: bool = False
     hash_memo: MutableMapping[str, str] = field(default_factory=dict, compare=False)
+    unpaired: str = "error"
 
 
 @dataclass(frozen=True)
@@ -225,6 +235,28 @@ class ResolvedPair(Protocol):
         Raises:
             WarmthError: A model cannot be loaded; the message says how to fix it.
         """
+        ...
+
+
+@runtime_checkable
+class CarriesSuites(Protocol):
+    """A resolved pair that brings its own items (e.g. recorded outputs in a study's layout).
+
+    The gate runs these suites, under the conditions they have, instead of the built-in ones.
+    """
+
+    def suites(self) -> list[ProbeSuite]:
+        """The suites the recordings answer."""
+        ...
+
+
+@runtime_checkable
+class CarriesLabels(Protocol):
+    """A resolved pair whose replies come with labels (see :attr:`ModelPair.labels`)."""
+
+    @property
+    def labelled_replies(self) -> int:
+        """How many of its replies carry a recorded label."""
         ...
 
 

@@ -14,6 +14,7 @@ transformers backend (``hf``) last.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import re
 from collections.abc import Callable
@@ -144,9 +145,7 @@ def resolve_pair(request: ModelRequest) -> tuple[str, ResolvedPair]:
                 f"--warmth-base={request.base} uses the backend {base_name!r} but "
                 f"--warmth-model={request.model} uses {name!r}; both sides come from one backend"
             )
-    resolved = backend.resolve(
-        ModelRequest(model, base, request.cwd, request.allow_pickle, request.hash_memo)
-    )
+    resolved = backend.resolve(dataclasses.replace(request, model=model, base=base))
     return name, resolved
 
 
