@@ -51,8 +51,28 @@ class PublicDatasetSource:
         return [load_public_suite(self.kind, location, seed=seed)]
 
 
+@dataclass(frozen=True)
+class StudyOutputsSource:
+    """The study's released outputs of one side, to ask live models the very same prompts.
+
+    A folder of ``<task>_<side>_outputs.csv`` files, or one such file: its items, their
+    conditions and verbatim prompts (see :mod:`pytest_warmth.backends.recorded.study`).
+    """
+
+    def load(self, location: str, *, seed: int) -> list[ProbeSuite]:
+        """One suite per task in the files."""
+        from pytest_warmth.backends.recorded.study import read_side, study_suites
+
+        root = Path(location).expanduser()
+        files = sorted(root.glob("*_outputs.csv")) if root.is_dir() else [root]
+        if not files or not all(f.is_file() for f in files):
+            raise WarmthError(f"study:{location}: no <task>_<side>_outputs.csv files there")
+        return study_suites(read_side(files), source=f"study:{location}")
+
+
 BUILTIN: dict[str, SuiteSource] = {
-    kind: PublicDatasetSource(kind) for kind in ("truthfulqa", "triviaqa", "medqa", "mask")
+    **{kind: PublicDatasetSource(kind) for kind in ("truthfulqa", "triviaqa", "medqa", "mask")},
+    "study": StudyOutputsSource(),
 }
 """The built-in sources by kind."""
 

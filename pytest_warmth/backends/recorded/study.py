@@ -140,11 +140,14 @@ def _read_file(path: Path) -> list[StudyRow]:
     layout = TASKS[task]
     try:
         with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            records = list(reader)
+            reader = csv.DictReader(handle, strict=True)
+            try:
+                records = list(reader)
+            except csv.Error as exc:
+                raise ModelLoadError(f"{path}:{reader.line_num}: not valid CSV ({exc})") from None
             header = list(reader.fieldnames or ())
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ModelLoadError(f"{path}: cannot read it as UTF-8 CSV ({exc})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ModelLoadError(f"{path}: cannot read it as UTF-8 text ({exc})") from None
     needed = {
         "key": layout.key,
         "template": TEMPLATE_COLUMNS,
