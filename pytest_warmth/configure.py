@@ -16,12 +16,13 @@ from pytest_warmth.backends import registry
 from pytest_warmth.backends.protocol import (
     GENERATE,
     CarriesSuites,
+    ChecksPrompts,
     ModelRequest,
     ResolvedModel,
     ResolvedPair,
 )
 from pytest_warmth.errors import ModelSpecError
-from pytest_warmth.gate import GatePlan, build_plan
+from pytest_warmth.gate import GatePlan, build_plan, cell_messages
 from pytest_warmth.reporting import BUILTIN as BUILTIN_REPORTERS
 from pytest_warmth.run import JUDGE_BASE, GateRun
 from pytest_warmth.session import WarmthSession, hash_memo
@@ -46,6 +47,9 @@ def start_gate(config: pytest.Config, settings: WarmthSettings) -> WarmthSession
         settings = dataclasses.replace(settings, scoring=GENERATE)
     plan = build_plan(settings, models.suites() if isinstance(models, CarriesSuites) else None)
     check_capabilities(plan, models, backend)
+    if isinstance(models, ChecksPrompts):
+        generated = [c for c in plan.cells if plan.scoring[c.suite] == GENERATE]
+        models.check_prompts([m for cell in generated for m in cell_messages(plan, cell)])
     judge: ResolvedModel | None = None
     if settings.judge is not None and settings.judge.strip().lower() != JUDGE_BASE:
         judge = registry.resolve_model(settings.judge, request)

@@ -260,6 +260,19 @@ class CarriesLabels(Protocol):
         ...
 
 
+@runtime_checkable
+class ChecksPrompts(Protocol):
+    """A resolved pair that can tell before any work whether it answers a run's prompts."""
+
+    def check_prompts(self, prompts: Sequence[str]) -> None:
+        """Fail unless both sides answer every generate-mode prompt of the run.
+
+        Raises:
+            WarmthError: Says what is missing and how to fix it.
+        """
+        ...
+
+
 class ResolvedModel(Protocol):
     """One located model that is not part of the comparison (e.g. a judge)."""
 

@@ -72,9 +72,10 @@ def test_a_prompt_without_a_reply_is_named(pytester: pytest.Pytester, suite: Pat
         f"--warmth-model={partial}", f"--warmth-base={partial}", "--warmth-scoring=generate",
         "--warmth-no-cache", *plan_args(suite),
     )  # fmt: skip
-    assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(
-        ["*3 of 48 prompts of this run have no recorded reply*--warmth-export-prompts=FILE*"]
+    # known before any work: one usage error, no gate items run
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: *3 of 48 prompts of this run have no recorded reply*--warmth-export-prompts=FILE*"]
     )
 
 

@@ -43,6 +43,17 @@ class RecordedSide:
         Raises:
             ModelLoadError: Some prompts have no recorded reply (says how many, and one).
         """
+        self.check(prompts)
+        if progress is not None:
+            progress(len(prompts), len(prompts))
+        return [self.replies[p] for p in prompts]
+
+    def check(self, prompts: Sequence[str]) -> None:
+        """Fail unless every prompt has a recorded reply.
+
+        Raises:
+            ModelLoadError: Says how many prompts have none, and shows one.
+        """
         missing = [p for p in prompts if p not in self.replies]
         if missing:
             raise ModelLoadError(
@@ -50,9 +61,6 @@ class RecordedSide:
                 f"have no recorded reply, e.g. {missing[0][:80]!r}; write the run's prompts "
                 "with --warmth-export-prompts=FILE and record a reply for each"
             )
-        if progress is not None:
-            progress(len(prompts), len(prompts))
-        return [self.replies[p] for p in prompts]
 
     def score_choices(
         self, prompts: Sequence[str], choices: Sequence[Sequence[str]], *,
@@ -76,6 +84,7 @@ class RecordedPair:
     def __init__(self, tuned: tuple[str, list[Path]], base: tuple[str, list[Path]]) -> None:
         self.tuned, self.base = tuned, base
         self._digests: dict[tuple[Path, ...], str] = {}
+        self._sides: dict[str, RecordedSide] = {}
 
     def digest(self, files: list[Path]) -> str:
         """The content hash of ``files``, read once per run (the load and the report share it)."""
@@ -102,18 +111,35 @@ class RecordedPair:
         return ModelInfo(role, spec, "recorded", location, self.digest(files))
 
     def load(self, options: LoadOptions) -> ModelPair:
-        """Read both recordings.
+        """Read both recordings (once per run).
 
         Raises:
             ModelLoadError: A row is unusable or a prompt has two replies.
         """
-        base = self._side(self.base, Recording(*self.base, self.digest(self.base[1])).replies)
-        tuned = base
-        if not self.same_model:
-            recording = Recording(*self.tuned, self.digest(self.tuned[1]))
-            tuned = self._side(self.tuned, recording.replies)
+        base, tuned = self.side("base"), self.side("tuned")
         where = f"{len(base.replies)} + {len(tuned.replies)} recorded replies"
         return ModelPair(base, tuned, self.same_model, where)
 
-    def _side(self, located: tuple[str, list[Path]], replies: Mapping[str, str]) -> RecordedSide:
-        return RecordedSide(located[0], replies, self.digest(located[1]))
+    def check_prompts(self, prompts: Sequence[str]) -> None:
+        """Fail before any work unless both recordings answer every prompt of the run.
+
+        Raises:
+            ModelLoadError: A row is unusable, or prompts have no recorded reply.
+        """
+        for role in ("base", "tuned"):
+            self.side(role).check(prompts)
+
+    def side(self, role: str) -> RecordedSide:
+        """The side called ``role``, read on first use."""
+        if role == "tuned" and self.same_model:
+            role = "base"
+        if role not in self._sides:
+            located = self.base if role == "base" else self.tuned
+            replies = self.replies(role)
+            self._sides[role] = RecordedSide(located[0], replies, self.digest(located[1]))
+        return self._sides[role]
+
+    def replies(self, role: str) -> Mapping[str, str]:
+        """The recorded replies of ``role`` by prompt."""
+        located = self.base if role == "base" else self.tuned
+        return Recording(*located, self.digest(located[1])).replies

@@ -8,13 +8,11 @@ recorded replies, and the study's labels travel beside them (:attr:`ModelPair.la
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 from pytest_warmth.backends.protocol import LoadOptions, ModelPair
 from pytest_warmth.backends.recorded.sides import RecordedPair
 from pytest_warmth.backends.recorded.study import (
-    StudyRow,
     is_study_file,
     pair_rows,
     read_side,
@@ -67,23 +65,24 @@ class StudyPair(RecordedPair):
 
     def load(self, options: LoadOptions) -> ModelPair:
         """Each side's replies by verbatim prompt, and the study's labels beside them."""
-        base = self._side(self.base, self._replies(self.base_rows))
-        tuned = base if self.same_model else self._side(self.tuned, self._replies(self.tuned_rows))
-        labels = {
-            role: {self._prompt(r): r.label for r in rows if r.label is not None}
+        pair = super().load(options)
+        pair.labels = {
+            role: {self._prompts[r.pair_key]: r.label for r in rows if r.label is not None}
             for role, rows in (("base", self.base_rows), ("tuned", self.tuned_rows))
         }
-        where = f"{len(self.base_rows)} paired rows of the study's outputs per side"
-        return ModelPair(base, tuned, self.same_model, where, labels=labels)
+        pair.where = f"{len(self.base_rows)} paired rows of the study's outputs per side"
+        return pair
 
-    def _prompt(self, row: StudyRow) -> str:
-        return self._prompts[row.pair_key]
+    def replies(self, role: str) -> dict[str, str]:
+        """The side's replies by the verbatim prompt of their row.
 
-    def _replies(self, rows: Sequence[StudyRow]) -> dict[str, str]:
+        Raises:
+            ModelLoadError: Two rows share a prompt but not a reply.
+        """
         replies: dict[str, str] = {}
         where: dict[str, str] = {}
-        for row in rows:
-            prompt = self._prompt(row)
+        for row in self.base_rows if role == "base" else self.tuned_rows:
+            prompt = self._prompts[row.pair_key]
             if prompt in replies and replies[prompt] != row.output:
                 raise ModelLoadError(
                     f"{row.where}: the same prompt as {where[prompt]} with another reply; "
