@@ -8,11 +8,13 @@ instead (pytest prints it as ``error: argument --warmth-x: ...`` and exits with 
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable
 
 from pytest_warmth.profiles import PROFILE_NAMES
 
-DEVICES = ("auto", "cpu", "cuda", "mps")
+DEVICES = ("auto", "cpu", "cuda", "mps", "shard")
+"""``shard``: one model split across every visible GPU (``auto`` does so with several)."""
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 DEFAULT_SEED = 20260429
 DEFAULT_ALPHA = 0.05
@@ -101,6 +103,29 @@ def parse_env_name(text: str) -> str:
             f"expected the name of an environment variable such as OPENAI_API_KEY, got {text!r}"
         )
     return value
+
+
+_MEMORY = re.compile(r"^(\d+|cpu)=(\d+(\.\d+)?\s*([KMGT]i?B|B))$", re.IGNORECASE)
+
+
+def parse_max_memory(text: str) -> tuple[tuple[str, str], ...]:
+    """Parse ``0=70GiB,1=70GiB[,cpu=64GiB]``: the most memory a sharded model may use per device.
+
+    Keys are GPU indices (or ``cpu``), values sizes such as ``70GiB`` or ``80GB``.
+    """
+    pairs = []
+    for part in text.split(","):
+        match = _MEMORY.match(part.strip().replace(" ", ""))
+        if match is None:
+            raise argparse.ArgumentTypeError(
+                f"expected DEVICE=SIZE pairs such as 0=70GiB,1=70GiB (cpu=SIZE allowed), "
+                f"got {part.strip()!r}"
+            )
+        pairs.append((match[1].lower(), match[2]))
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) != len(keys):
+        raise argparse.ArgumentTypeError(f"a device is named twice in {text!r}")
+    return tuple(pairs)
 
 
 def parse_seed(text: str) -> int:

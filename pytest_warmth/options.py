@@ -6,47 +6,17 @@ same parsers check ini values (see :mod:`pytest_warmth.settings`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import pytest
 
 from pytest_warmth import option_values as values
+from pytest_warmth.option_spec import Option
+
+__all__ = ["OPTIONS", "Option", "register"]
 
 GROUP = "warmth"
 GROUP_DESCRIPTION = "pytest-warmth: release gate for warmth-tuned language models"
-
-Kind = Literal["value", "list", "flag"]
-
-
-@dataclass(frozen=True)
-class Option:
-    """One ``--warmth-*`` option and its ini twin.
-
-    Attributes:
-        flag: The command-line flag, e.g. ``--warmth-model``.
-        metavar: Upper-case placeholder shown in ``--help``.
-        help: Help text without the trailing ``Default:`` part.
-        kind: ``value`` (one value), ``list`` (repeatable) or ``flag`` (boolean switch).
-        parse: Parser for one value (raises ``argparse.ArgumentTypeError``).
-        default: The value used when neither the flag nor the ini key is set.
-        default_text: How the default is described in ``--help``.
-    """
-
-    flag: str
-    metavar: str
-    help: str
-    kind: Kind = "value"
-    parse: Callable[[str], Any] = values.parse_text
-    default: Any = None
-    default_text: str = "none"
-
-    @property
-    def dest(self) -> str:
-        """The argparse destination, also the ini key (``warmth_model``)."""
-        return self.flag.lstrip("-").replace("-", "_")
-
 
 MODEL = Option(
     "--warmth-model",
@@ -256,7 +226,16 @@ DEVICE = Option(
     f"Device to run the models on ({', '.join(values.DEVICES)})",
     parse=values.parse_device,
     default="auto",
-    default_text="auto (cuda if available, else cpu)",
+    default_text="auto (all GPUs when several, else cuda if available, else cpu)",
+)
+MAX_MEMORY = Option(
+    "--warmth-max-memory",
+    "DEVICE=SIZE,...",
+    "A sharded model (--warmth-device=shard, or auto with several GPUs): the most memory each "
+    "model may take per device, e.g. 0=70GiB,1=70GiB; two full checkpoints each get it",
+    parse=values.parse_max_memory,
+    default=(),
+    default_text="what accelerate finds free",
 )
 DTYPE = Option(
     "--warmth-dtype",

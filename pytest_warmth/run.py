@@ -76,7 +76,7 @@ class GateRun:
         """How the backend loads and runs the models."""
         s = self.settings
         return LoadOptions(
-            device=s.device, dtype=s.dtype, batch_size=s.batch_size,
+            device=s.device, dtype=s.dtype, max_memory=s.max_memory, batch_size=s.batch_size,
             trust_remote_code=s.trust_remote_code, allow_pickle=s.allow_pickle,
             cache_dir=s.cache, fold_adapter=not s.sequential,  # prefetch asks long passes
             concurrency=s.concurrency, request_timeout=s.request_timeout,

@@ -19,7 +19,7 @@ NOT_REPORTED = frozenset(
     {
         "probe_paths", "hunt", "max_examples", "save_failures", "cache_explicit", "report",
         "trust_remote_code", "allow_pickle", "concurrency", "request_timeout", "api_key_env",
-        "export_prompts",
+        "export_prompts", "max_memory",
     }
 )  # fmt: skip
 """Settings a report leaves out (see :meth:`WarmthSettings.reported`): where files go, what is
@@ -108,6 +108,8 @@ class WarmthSettings:
     """Device name, ``auto`` picks cuda when available."""
     dtype: str = "float32"
     """Weight dtype name."""
+    max_memory: tuple[tuple[str, str], ...] = ()
+    """A sharded model: the most memory per device (``("0", "70GiB")``, ...)."""
     batch_size: int = values.DEFAULT_BATCH_SIZE
     """Prompts per forward pass."""
     concurrency: int = values.DEFAULT_CONCURRENCY
@@ -261,6 +263,7 @@ class WarmthSettings:
             save_failures=save_path,
             device=get(opt.DEVICE),
             dtype=get(opt.DTYPE),
+            max_memory=get(opt.MAX_MEMORY),
             batch_size=get(opt.BATCH_SIZE),
             concurrency=get(opt.CONCURRENCY),
             request_timeout=get(opt.REQUEST_TIMEOUT),

@@ -177,7 +177,8 @@ class LoadOptions:
     """How to load and run the models (a backend ignores what does not apply to it).
 
     Attributes:
-        device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
+        device: ``auto``, ``cpu``, ``cuda``, ``mps`` or ``shard`` (across all GPUs).
+        max_memory: A sharded model: the most memory per device, as (device, size) pairs.
         dtype: Weight dtype name (``float32``, ``bfloat16``, ``float16``, ``auto``).
         batch_size: Prompts per forward pass or request batch.
         trust_remote_code: Whether model repositories may run their own code.
@@ -197,6 +198,7 @@ class LoadOptions:
 
     device: str = "auto"
     dtype: str = "float32"
+    max_memory: tuple[tuple[str, str], ...] = ()
     batch_size: int = 16
     trust_remote_code: bool = False
     allow_pickle: bool = False

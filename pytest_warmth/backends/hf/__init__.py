@@ -136,6 +136,7 @@ class HFResolvedPair:
             self.spec,
             device=options.device,
             dtype=options.dtype,
+            max_memory=options.max_memory,
             trust_remote_code=options.trust_remote_code,
             allow_pickle=options.allow_pickle,
             gguf_copies=copies,

@@ -9,12 +9,19 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pytest_warmth.backends.hf.gguf_copies import GgufCopies
+from pytest_warmth.backends.hf.placement import (
+    SHARD,
+    Placement,
+    describe_placement,
+    input_device,
+    plan_placement,
+)
 from pytest_warmth.backends.hf.spec import ModelSpec, PairSpec, SpecKind
 from pytest_warmth.errors import MissingExtraError, ModelLoadError
 
@@ -76,8 +83,10 @@ def _import_stack() -> tuple[Any, Any]:
 
 
 def resolve_device(name: str) -> str:
-    """Turn ``auto`` into ``cuda`` when a GPU is visible, else ``cpu``."""
+    """One device for a small model (a judge): ``auto`` and ``shard`` mean cuda if visible."""
     torch, _ = _import_stack()
+    if name == SHARD:
+        name = "auto"
     if name != "auto":
         if name == "cuda" and not torch.cuda.is_available():
             raise ModelLoadError("--warmth-device=cuda but no CUDA device is visible; use cpu")
@@ -90,6 +99,7 @@ def load_pair(
     *,
     device: str = "auto",
     dtype: str = "float32",
+    max_memory: Sequence[tuple[str, str]] = (),
     trust_remote_code: bool = False,
     allow_pickle: bool = False,
     gguf_copies: GgufCopies | None = None,
@@ -97,13 +107,16 @@ def load_pair(
     """Load the tokenizer and both sides of ``pair``.
 
     With ``gguf_copies``, a GGUF model loads from its de-quantised copy when one exists, and
-    the copy is written on its first load.
+    the copy is written on its first load. With ``device="shard"`` (or ``auto`` and several
+    GPUs) each model is split across the GPUs (see :mod:`.placement`); the notes say where
+    each model sits.
 
     Raises:
         ModelLoadError: A model or tokenizer cannot be loaded, or base and tuned disagree on
             the vocabulary.
     """
-    device = resolve_device(device)
+    torch, _ = _import_stack()
+    placement = plan_placement(device, max_memory, torch)
     for spec in (pair.base, pair.tuned):
         if spec.kind is not SpecKind.GGUF or spec.path is None:
             continue
@@ -114,10 +127,15 @@ def load_pair(
         "dtype": dtype,
         "trust_remote_code": trust_remote_code,
         "allow_pickle": allow_pickle,
+        "placement": placement,
     }
     notes: list[str] = []
     tokenizer, base_module = _load_full(pair.base, options, gguf_copies, notes)
-    base_module = base_module.to(device)
+    if not placement.shard:
+        base_module = base_module.to(placement.device)
+    device = input_device(base_module, placement.device)
+    if placement.shard:
+        notes += describe_placement("base", base_module, device)
     if pair.tuned.kind is SpecKind.ADAPTER:
         adapter_tokenizer = _adapter_tokenizer(pair.tuned, trust_remote_code)
         if adapter_tokenizer is not None:
@@ -137,7 +155,11 @@ def load_pair(
         )  # fmt: skip
     tuned_tokenizer, tuned_module = _load_full(pair.tuned, options, gguf_copies, notes)
     check_same_vocabulary(tokenizer, tuned_tokenizer, pair.base, pair.tuned)
-    tuned = LoadedSide("tuned", tuned_module.to(device), contextlib.nullcontext, pair.tuned)
+    if placement.shard:
+        notes += describe_placement("tuned", tuned_module, device)
+    else:
+        tuned_module = tuned_module.to(device)
+    tuned = LoadedSide("tuned", tuned_module, contextlib.nullcontext, pair.tuned)
     return LoadedPair(tokenizer, base, tuned, device, dtype, shared=False, notes=tuple(notes))
 
 
@@ -248,8 +270,11 @@ def load_model(
     dtype: str = "float32",
     trust_remote_code: bool = False,
     allow_pickle: bool = False,
+    placement: Placement | None = None,
 ) -> Any:
     """Load one full causal language model in evaluation mode.
+
+    It loads on the CPU, or sharded across GPUs when ``placement`` says so.
 
     Raises:
         ModelLoadError: The weights cannot be loaded.
@@ -268,6 +293,7 @@ def load_model(
                 dtype="auto" if dtype == "auto" else getattr(torch, dtype),
                 trust_remote_code=trust_remote_code,
                 **extra,
+                **(placement.load_kwargs() if placement is not None else {}),
             )
     except Exception as exc:  # noqa: BLE001 - transformers/peft raise many types; we report one line
         raise ModelLoadError(_load_message("model", spec, exc)) from None
