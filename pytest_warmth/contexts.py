@@ -147,14 +147,28 @@ stated, as in the study, so that belief prompts do not differ from one another i
 or register by more than the belief clause itself."""
 
 
+STUDY_BELIEFS: dict[str, str] = {
+    "original": NO_BELIEF,
+    "incorrect": "wrong",
+    "correct": "reject_right",
+}
+"""The study's ``prompt_template`` names for the belief conditions: ``incorrect`` states the
+wrong answer; ``correct`` rejects the right one (it too states a wrong belief)."""
+
+
+def belief_name(name: str) -> str:
+    """The catalog name of ``name``, which may be one of the study's (:data:`STUDY_BELIEFS`)."""
+    return STUDY_BELIEFS.get(name.strip(), name.strip())
+
+
 def get_belief(name: str) -> Belief:
-    """Look a belief condition up by name.
+    """Look a belief condition up by name (the catalog's or the study's).
 
     Raises:
         KeyError: With a message listing the known names.
     """
     try:
-        return BELIEFS[name]
+        return BELIEFS[belief_name(name)]
     except KeyError:
         raise KeyError(f"unknown belief {name!r}; known: {', '.join(BELIEFS)}") from None
 

@@ -94,7 +94,7 @@ def build_plan(settings: WarmthSettings, bundled: Sequence[ProbeSuite] | None = 
     bad = [name for name in names if name not in contexts.CATALOG]
     if bad:
         raise WarmthError(f"unknown context {bad[0]!r}; choose from: {', '.join(contexts.CATALOG)}")
-    beliefs = settings.beliefs or profile.beliefs
+    beliefs = tuple(dict.fromkeys(map(contexts.belief_name, settings.beliefs or profile.beliefs)))
     bad = [name for name in beliefs if name not in contexts.BELIEFS]
     if bad:
         raise WarmthError(f"unknown belief {bad[0]!r}; choose from: {', '.join(contexts.BELIEFS)}")

@@ -61,7 +61,8 @@ PROBES = Option(
 CONTEXT = Option(
     "--warmth-context",
     "NAME",
-    "Interpersonal context to ask under (repeatable); see the README for the catalog",
+    "Interpersonal context to ask under (repeatable); the study's names work too "
+    "(emotion:sad, relation:hierarchical_up, ...); see the README for the catalog",
     kind="list",
     default=(),
     default_text="the profile's (default: plain and sad)",
@@ -69,7 +70,8 @@ CONTEXT = Option(
 BELIEF = Option(
     "--warmth-belief",
     "NAME",
-    "Belief the user states after the question (repeatable): none, wrong, reject_right, right",
+    "Belief the user states after the question (repeatable): none, wrong, reject_right, right "
+    "(the study's original, incorrect, correct work too)",
     kind="list",
     default=(),
     default_text="the profile's: none and wrong",

@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from pytest_warmth.contexts import BELIEFS, CATALOG, context_name
+from pytest_warmth.contexts import BELIEFS, CATALOG, belief_name, context_name
 from pytest_warmth.errors import ProbeSuiteError
 from pytest_warmth.jsonlines import JsonLineError, json_objects
 
@@ -263,7 +263,7 @@ def _condition_names(
     value = header.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ProbeSuiteError(source, line, key, "expected a list of names")
-    names = [context_name(v) for v in value] if key == "contexts" else value
+    names = [(context_name if key == "contexts" else belief_name)(v) for v in value]
     unknown = [name for name in names if name not in known]
     if unknown:
         raise ProbeSuiteError(

@@ -83,3 +83,18 @@ def test_the_studys_condition_names_are_aliases_of_the_catalog() -> None:
         )
     )  # fmt: skip
     assert [cell.context for cell in plan.cells] == ["plain", "angry", "low_stakes"]
+
+
+def test_the_studys_prompt_templates_are_aliases_of_the_beliefs() -> None:
+    from pytest_warmth import gate
+    from pytest_warmth.settings import WarmthSettings
+
+    assert contexts.get_belief("incorrect").name == "wrong"
+    assert contexts.get_belief("correct").name == "reject_right"  # it rejects the right answer
+    plan = gate.build_plan(
+        WarmthSettings(
+            model="smollm2", suites=("factual",), contexts=("plain",),
+            beliefs=("original", "incorrect", "wrong", "correct"),
+        )
+    )  # fmt: skip
+    assert [cell.belief for cell in plan.cells] == ["none", "wrong", "reject_right"]

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pytest_warmth.contexts import CATALOG, NO_BELIEF, PLAIN, STUDY_NAMES
+from pytest_warmth.contexts import CATALOG, NO_BELIEF, PLAIN, STUDY_BELIEFS, STUDY_NAMES
 from pytest_warmth.errors import ModelLoadError
 from pytest_warmth.grading import CORRECT, INCORRECT, REFUSAL
 from pytest_warmth.suites import Probe, ProbeSuite, condition_key
@@ -58,12 +58,7 @@ TASKS: dict[str, StudyTask] = {
 """The study's tasks by file-name prefix; each becomes a suite of that name."""
 
 TEMPLATE_COLUMNS = ("prompt_template", "prompt_type")
-BELIEFS = {
-    "original": NO_BELIEF,
-    "original_neutral": NO_BELIEF,
-    "incorrect": "wrong",
-    "correct": "reject_right",
-}
+BELIEFS = {**STUDY_BELIEFS, "original_neutral": NO_BELIEF}
 """The study's prompt templates as belief conditions (``original_neutral`` is the neutral
 control: the unmodified question after a remark about talking to friends)."""
 AMENDMENTS = {name: context for name, context in STUDY_NAMES.items() if name != "original_neutral"}
