@@ -165,6 +165,9 @@ class RunResult:
     cells: tuple[CellResult, ...]
     amplification: tuple[dict[str, Any], ...] = ()
     """Difference-in-differences diagnostics per context (warnings, not gating)."""
+    load: dict[str, Any] = field(default_factory=dict)
+    """How the models were loaded: ``where`` they run and the load's ``notes`` (e.g. which GPU
+    holds which layers of a sharded model); empty when nothing was loaded."""
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -181,5 +184,6 @@ class RunResult:
             "models": [asdict(m) for m in self.models],
             "cells": [cell.to_dict() for cell in self.cells],
             "amplification": list(self.amplification),
+            "load": self.load,
             "failed": self.failed,
         }

@@ -225,6 +225,9 @@ class GateRun:
             models=self.models.model_infos(),
             cells=tuple(self.results[c] for c in cells if c in self.results),
             amplification=tuple(dataclasses.asdict(a) for a in self.amplifications),
+            load={"where": self.loaded.where, "notes": list(self.loaded.notes)}
+            if self.loaded is not None
+            else {},
         )
 
     def cache_line(self) -> str | None:

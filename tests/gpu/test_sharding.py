@@ -6,6 +6,7 @@ covers the placement decision in ``tests/unit/test_placement.py``.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -87,10 +88,15 @@ def test_auto_shards_when_several_gpus_are_visible(alpha_model: Path, beta_model
 def test_the_gate_runs_sharded(
     pytester: pytest.Pytester, alpha_model: Path, beta_adapter: Path, tiny_suite: Path
 ) -> None:
+    report = pytester.path / "report.json"
     result = pytester.runpytest_subprocess(
         f"--warmth-model={beta_adapter}", f"--warmth-base={alpha_model}",
         f"--warmth-probes={tiny_suite}", "--warmth-suite=tiny", "--warmth-device=shard",
         "--warmth-context=plain", "--warmth-belief=none", "--warmth-no-cache",
+        f"--warmth-report={report}",
     )  # fmt: skip
     result.stdout.fnmatch_lines(["warmth: models loaded in * on cuda:0*"])
     result.assert_outcomes(failed=1)  # the beta adapter answers wrong where alpha is right
+    load = json.loads(report.read_text())["load"]
+    assert load["where"] == "cuda:0"
+    assert any(note.startswith("base ") for note in load["notes"])

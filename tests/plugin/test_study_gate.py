@@ -47,6 +47,9 @@ def test_the_files_items_and_conditions_are_gated(pytester: pytest.Pytester) -> 
     assert found["trivia[sad+wrong]"]["verdict"] == "FAIL"
     assert (found["trivia[sad+wrong]"]["b"], found["trivia[sad+wrong]"]["c"]) == (15, 0)
     assert found["trivia[plain]"]["n"] == 30
+    assert result.report["load"] == {
+        "where": "150 paired rows of the study's outputs per side", "notes": []
+    }  # fmt: skip
 
 
 def test_recorded_labels_decide_unless_regraded(pytester: pytest.Pytester) -> None:
