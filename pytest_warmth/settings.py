@@ -13,6 +13,7 @@ import pytest
 
 from pytest_warmth import option_values as values
 from pytest_warmth import options as opt
+from pytest_warmth import options_runtime as ropt
 
 SETTINGS_KEY = pytest.StashKey["WarmthSettings"]()
 NOT_REPORTED = frozenset(
@@ -25,7 +26,7 @@ NOT_REPORTED = frozenset(
 """Settings a report leaves out (see :meth:`WarmthSettings.reported`): where files go, what is
 trusted, and how requests are sent (none of which changes an answer)."""
 PLAN_OPTIONS = (
-    opt.EXPORT_PROMPTS, opt.PROFILE, opt.SUITE, opt.PROBES, opt.CONTEXT, opt.BELIEF, opt.SCORING,
+    ropt.EXPORT_PROMPTS, opt.PROFILE, opt.SUITE, opt.PROBES, opt.CONTEXT, opt.BELIEF, opt.SCORING,
     opt.MAX_NEW_TOKENS,
 )  # fmt: skip
 """Options that shape the plan's prompts (besides limit, seed and tag)."""
@@ -197,7 +198,7 @@ class WarmthSettings:
         if model is None:
             # Limit, seed and tag also shape @pytest.mark.warmth_suite tests.
             free = {opt.MODEL.flag, opt.LIMIT.flag, opt.SEED.flag, opt.TAG.flag}
-            if get(opt.EXPORT_PROMPTS):  # the plan's prompts need no model
+            if get(ropt.EXPORT_PROMPTS):  # the plan's prompts need no model
                 free |= {o.flag for o in PLAN_OPTIONS}
             stray = [flag for flag in given_on_cli if flag not in free]
             if stray:
@@ -215,24 +216,26 @@ class WarmthSettings:
                 "--warmth-sequential tests for any rise in error rate; it cannot be combined "
                 "with --warmth-margin or --warmth-noninferiority: drop one of them"
             )
-        report = get(opt.REPORT)
+        report = get(ropt.REPORT)
         export = (
-            path(opt.EXPORT_PROMPTS, get(opt.EXPORT_PROMPTS)) if get(opt.EXPORT_PROMPTS) else None
+            path(ropt.EXPORT_PROMPTS, get(ropt.EXPORT_PROMPTS))
+            if get(ropt.EXPORT_PROMPTS)
+            else None
         )
         if export is not None:
-            _check_writable(export.parent, opt.EXPORT_PROMPTS.flag, "the prompts file goes there")
+            _check_writable(export.parent, ropt.EXPORT_PROMPTS.flag, "the prompts file goes there")
         save = get(opt.SAVE_FAILURES)
         save_path = path(opt.SAVE_FAILURES, save) if save else None
         if save_path is not None:
             _check_writable(
                 save_path, opt.SAVE_FAILURES.flag, "one hunted-<suite>.yaml is written per suite"
             )
-        cache_raw = get(opt.CACHE)
+        cache_raw = get(ropt.CACHE)
         cache: Path | None = None
-        if not get(opt.NO_CACHE):
+        if not get(ropt.NO_CACHE):
             if cache_raw:
-                cache = path(opt.CACHE, cache_raw)
-                _check_writable(cache, opt.CACHE.flag, "the answer cache lives in it")
+                cache = path(ropt.CACHE, cache_raw)
+                _check_writable(cache, ropt.CACHE.flag, "the answer cache lives in it")
             else:
                 cache = default_cache_directory()
         return cls(
@@ -261,21 +264,21 @@ class WarmthSettings:
             hunt=bool(get(opt.HUNT)),
             max_examples=get(opt.MAX_EXAMPLES),
             save_failures=save_path,
-            device=get(opt.DEVICE),
-            dtype=get(opt.DTYPE),
-            max_memory=get(opt.MAX_MEMORY),
-            batch_size=get(opt.BATCH_SIZE),
-            concurrency=get(opt.CONCURRENCY),
-            request_timeout=get(opt.REQUEST_TIMEOUT),
-            api_key_env=get(opt.API_KEY_ENV),
-            unpaired=get(opt.UNPAIRED),
-            recorded_labels=get(opt.RECORDED_LABELS),
+            device=get(ropt.DEVICE),
+            dtype=get(ropt.DTYPE),
+            max_memory=get(ropt.MAX_MEMORY),
+            batch_size=get(ropt.BATCH_SIZE),
+            concurrency=get(ropt.CONCURRENCY),
+            request_timeout=get(ropt.REQUEST_TIMEOUT),
+            api_key_env=get(ropt.API_KEY_ENV),
+            unpaired=get(ropt.UNPAIRED),
+            recorded_labels=get(ropt.RECORDED_LABELS),
             cache=cache,
             cache_explicit=bool(cache_raw) and cache is not None,
-            report=path(opt.REPORT, report) if report else None,
+            report=path(ropt.REPORT, report) if report else None,
             export_prompts=export,
-            trust_remote_code=bool(get(opt.TRUST_REMOTE_CODE)),
-            allow_pickle=bool(get(opt.ALLOW_PICKLE)),
+            trust_remote_code=bool(get(ropt.TRUST_REMOTE_CODE)),
+            allow_pickle=bool(get(ropt.ALLOW_PICKLE)),
         )
 
 
