@@ -1,17 +1,17 @@
 """Grader accuracy: the rule-based grader (and optionally a judge model) against human labels.
 
-The labelled set lives in ``tests/data/grader/`` (``dev.jsonl`` was used while writing the
-rules, ``holdout.jsonl`` was kept aside for measurement). Every record holds a question, the
-probe's answers, the prompt's belief condition, a reply (real SmolLM2-135M-Instruct output or
-written in the style of larger chat models) and the label a careful human gave it.
+The labelled sets live in ``tests/data/grader/`` under one rubric (``RUBRIC.md``): short replies
+(``dev``/``holdout``: real SmolLM2-135M-Instruct output and written ones) and long replies in the
+register of 8B-70B chat models (``long_dev``/``long_holdout``). ``*dev`` files are used while
+writing the rules; ``*holdout`` files are kept aside for measurement.
 
-    python benchmarks/grader_accuracy.py                 # rules only (a second)
-    python benchmarks/grader_accuracy.py --judge smollm2 # also the judge (about a minute)
-    python benchmarks/grader_accuracy.py --judge smollm2 --json OUT  # also write the figures
+    python benchmarks/grader_accuracy.py                   # rules only (seconds)
+    python benchmarks/grader_accuracy.py --files long_holdout
+    python benchmarks/grader_accuracy.py --judge SPEC --json OUT   # also a judge; write figures
 
-Prints Markdown: agreement per file, per source and overall, four-label confusion matrices, the
-binary agreement that the gate's statistics depend on (is the reply counted right or not), and
-for the judge the binary confusion matrix on the replies that are not refusals.
+Prints Markdown: agreement per file, per source and per suite (all four labels, right/not right
+with refusals aside, Cohen's kappa), the four-label and right/not-right confusion matrices, and
+for a judge its right/not-right agreement and kappa beside the rules' on the same replies.
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pytest_warmth.calibration import cohen_kappa
 from pytest_warmth.grading import LABELS, REFUSAL, Target, grade
 
 os.environ.setdefault("TQDM_DISABLE", "1")
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "grader"
-FILES = ("dev", "holdout")
+FILES = ("dev", "holdout", "long_dev", "long_holdout")
 
 
 def load(name: str) -> list[dict[str, Any]]:
@@ -84,44 +85,69 @@ def binary(label: str) -> str:
     return "correct" if label == "correct" else "not correct"
 
 
+def summary(pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """Four-label agreement, right/not-right agreement (refusals aside) and its kappa."""
+    two = [(binary(h), binary(g)) for h, g in pairs if REFUSAL not in (h, g)]
+    kappa = cohen_kappa([(h == "correct", g == "correct") for h, g in two])
+    return {"all": counts(pairs), "right_or_not": counts(two), "kappa": round(kappa, 3)}
+
+
+def breakdown(
+    records: Sequence[dict[str, Any]], labels: Sequence[str], key: str
+) -> dict[str, dict[str, Any]]:
+    """:func:`summary` per value of ``key`` (``source`` or ``suite``)."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for record, label in zip(records, labels, strict=True):
+        groups.setdefault(str(record[key]), []).append((record["label"], label))
+    return {name: summary(pairs) for name, pairs in sorted(groups.items())}
+
+
+def print_summary(title: str, rows: dict[str, dict[str, Any]]) -> None:
+    """One Markdown table: a row per group."""
+    print(f"### {title}\n")
+    print("| group | all four labels | right / not right | kappa |")
+    print("|---|---|---|---|")
+    for name, row in rows.items():
+        (a, n), (b, m) = row["all"], row["right_or_not"]
+        four = f"{a}/{n} = {a / n:.1%}" if n else "n/a"
+        two = f"{b}/{m} = {b / m:.1%}" if m else "n/a"
+        print(f"| {name} | {four} | {two} | {row['kappa']:.2f} |")
+    print()
+
+
 def report_rules(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
-    """Print the rule-based grader's agreement and confusion matrices; return the figures."""
+    """Print the rule-based grader's agreement per file, source and suite; return the figures."""
     figures: dict[str, Any] = {}
     print("## Rule-based grader\n")
-    print("| set | all | real SmolLM2 replies | written replies | right / not right |")
-    print("|---|---|---|---|---|")
-    everything: list[tuple[str, str]] = []
+    graded = {name: [rules(r) for r in recs] for name, recs in records.items()}
+    per_file = {
+        name: summary([(r["label"], g) for r, g in zip(recs, graded[name], strict=True)])
+        for name, recs in records.items()
+    }
+    print_summary("per file", per_file)
+    figures["files"] = per_file
+    everything = [r for recs in records.values() for r in recs]
+    labels = [g for name in records for g in graded[name]]
+    figures["by_source"] = breakdown(everything, labels, "source")
+    figures["by_suite"] = breakdown(everything, labels, "suite")
+    print_summary("per source (all files)", figures["by_source"])
+    print_summary("per suite (all files)", figures["by_suite"])
+    figures["confusion"] = {}
     for name, recs in records.items():
-        pairs = [(r["label"], rules(r)) for r in recs]
-        everything += pairs
-        by_source = {
-            source: [(h, g) for (h, g), r in zip(pairs, recs, strict=True) if r["source"] == source]
-            for source in ("smollm2", "written")
-        }
+        pairs = [(r["label"], g) for r, g in zip(recs, graded[name], strict=True)]
+        print(f"### {name}: four labels\n")
+        print("\n".join(matrix(pairs, LABELS)) + "\n")
         two = [(binary(h), binary(g)) for h, g in pairs if REFUSAL not in (h, g)]
-        print(
-            f"| {name} | {share(pairs)} | {share(by_source['smollm2'])} | "
-            f"{share(by_source['written'])} | {share(two)} |"
-        )
-        figures[name] = {
-            "all": counts(pairs),
-            **{source: counts(found) for source, found in by_source.items()},
-            "right_or_not": counts(two),
-        }
-    two = [(binary(h), binary(g)) for h, g in everything if REFUSAL not in (h, g)]
-    print(f"| all | {share(everything)} | | | {share(two)} |\n")
-    figures["all"] = {"all": counts(everything), "right_or_not": counts(two)}
-    figures["confusion_all"] = confusion(everything)
-    for name, recs in records.items():
-        print(f"### {name}\n")
-        print("\n".join(matrix([(r["label"], rules(r)) for r in recs], LABELS)) + "\n")
+        print(f"### {name}: right / not right\n")
+        print("\n".join(matrix(two, ("correct", "not correct"))) + "\n")
+        figures["confusion"][name] = {"four": confusion(pairs), "right_or_not": confusion(two)}
     return figures
 
 
 def report_judge(
     records: dict[str, list[dict[str, Any]]], spec: str, batch_size: int
 ) -> dict[str, Any]:
-    """Print the judge's binary agreement on the replies a human did not label refusals."""
+    """Print a judge's right/not-right agreement on the replies not labelled refusals."""
     figures: dict[str, Any] = {"spec": spec}
     from pytest_warmth.backends.protocol import LoadOptions
     from pytest_warmth.backends.registry import load_pair
@@ -129,18 +155,16 @@ def report_judge(
 
     start = time.perf_counter()
     pair = load_pair(spec, options=LoadOptions(device="cpu", batch_size=batch_size))
-    judge = Judge(pair.base, "the base model")
+    judge = Judge(pair.base, spec)
     loaded = time.perf_counter() - start
-    print(f"## Judge: {spec} (label log-probabilities; loaded in {loaded:.0f}s)\n")
-    print("| set | right / not right (human) | rules on the same replies |")
-    print("|---|---|---|")
+    print(f"## Judge: {spec} (by {judge.method}; loaded in {loaded:.0f}s)\n")
+    print("| set | right / not right (human) | kappa | rules on the same replies | kappa |")
+    print("|---|---|---|---|---|")
     for name, recs in records.items():
         kept = [r for r in recs if r["label"] != REFUSAL]
         start = time.perf_counter()
         says = judge.correct(
-            [r["question"] for r in kept],
-            [r["response"] for r in kept],
-            [target(r) for r in kept],
+            [r["question"] for r in kept], [r["response"] for r in kept], [target(r) for r in kept]
         )
         elapsed = time.perf_counter() - start
         pairs = [
@@ -148,17 +172,18 @@ def report_judge(
             for r, ok in zip(kept, says, strict=True)
         ]
         baseline = [(binary(r["label"]), binary(rules(r))) for r in kept]
-        print(f"| {name} | {share(pairs)} | {share(baseline)} |")
-        print(f"\n{name}: {len(kept)} replies judged in {elapsed:.1f}s\n")
-        print("\n".join(matrix(pairs, ("correct", "not correct"))) + "\n")
+        kappa = cohen_kappa([(h == "correct", g == "correct") for h, g in pairs])
+        base_kappa = cohen_kappa([(h == "correct", g == "correct") for h, g in baseline])
+        print(f"| {name} | {share(pairs)} | {kappa:.2f} | {share(baseline)} | {base_kappa:.2f} |")
         figures[name] = {
-            "judge_right_or_not": counts(pairs),
-            "rules_right_or_not": counts(baseline),
-            "judge_says_correct": sum(says),
-            "confusion": confusion(pairs),
-            "seconds": round(elapsed, 1),
-        }
+            "judge_right_or_not": counts(pairs), "judge_kappa": round(kappa, 3),
+            "rules_right_or_not": counts(baseline), "rules_kappa": round(base_kappa, 3),
+            "judge_says_correct": sum(bool(ok) for ok in says),
+            "off_format": sum(ok is None for ok in says),
+            "confusion": confusion(pairs), "seconds": round(elapsed, 1),
+        }  # fmt: skip
     figures["load_seconds"] = round(loaded, 1)
+    print()
     return figures
 
 
@@ -167,9 +192,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--judge", help="also measure this judge model spec, e.g. smollm2")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--json", type=Path, metavar="OUT", help="also write the figures here")
+    parser.add_argument(
+        "--files", nargs="+", choices=FILES, default=list(FILES), help="labelled files to measure"
+    )
     args = parser.parse_args(argv)
-    records = {name: load(name) for name in FILES}
+    records = {name: load(name) for name in args.files}
     figures: dict[str, Any] = {"command": "python benchmarks/grader_accuracy.py"}
+    if args.files != list(FILES):
+        figures["command"] += " --files " + " ".join(args.files)
     figures["rules"] = report_rules(records)
     if args.judge:
         figures["command"] += f" --judge {args.judge}"

@@ -21,6 +21,10 @@ DEFAULT_ALPHA = 0.05
 DEFAULT_BATCH_SIZE = 16
 DEFAULT_MAX_NEW_TOKENS = 48
 SCORING_MODES = ("mc", "generate", "suite")
+UNCLEAR_POLICIES = ("wrong", "right", "exclude")
+"""Generate mode: a reply committing to no answer counts as wrong, as right, or leaves the pair."""
+DEFAULT_UNCLEAR = "wrong"
+DEFAULT_JUDGE_MIN_KAPPA = 0.6
 UNPAIRED = ("error", "skip")
 """Recorded sides: a row without a partner on the other side stops the run, or is left out."""
 RECORDED_LABELS = ("use", "regrade")
@@ -128,6 +132,17 @@ def parse_max_memory(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+def parse_kappa(text: str) -> float:
+    """Parse a Cohen's kappa threshold in [-1, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number such as 0.6, got {text!r}") from None
+    if not -1.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"Cohen's kappa lies in [-1, 1], got {value:g}")
+    return value
+
+
 def parse_seed(text: str) -> int:
     """Parse a non-negative integer seed."""
     try:
@@ -164,6 +179,7 @@ parse_correction = _choice("correction", CORRECTIONS)
 parse_dtype = _choice("dtype", DTYPES)
 parse_scoring = _choice("scoring mode", SCORING_MODES)
 parse_unpaired = _choice("unpaired policy", UNPAIRED)
+parse_unclear = _choice("unclear policy", UNCLEAR_POLICIES)
 parse_recorded_labels = _choice("recorded-labels policy", RECORDED_LABELS)
 parse_profile = _choice("profile", PROFILE_NAMES)
 

@@ -121,8 +121,33 @@ JUDGE = Option(
     "--warmth-judge",
     "SPEC",
     "Generate mode: grade replies with this model (any model spec, or 'base' for the base "
-    "model) by comparing the log-probabilities of CORRECT and INCORRECT",
+    "model): CORRECT or INCORRECT by their log-probabilities where the backend gives them, "
+    "else by a short constrained reply; it must pass its calibration first",
     default_text="the rule-based grader",
+)
+JUDGE_CALIBRATION = Option(
+    "--warmth-judge-calibration",
+    "FILE",
+    "Labelled replies (JSON lines: question, answer, incorrect, belief, response, label) the "
+    "judge and the rules are checked against before the judge's labels count",
+    default_text="the shipped calibration set",
+)
+JUDGE_MIN_KAPPA = Option(
+    "--warmth-judge-min-kappa",
+    "KAPPA",
+    "Refuse a judge whose Cohen's kappa against the calibration labels is below this",
+    parse=values.parse_kappa,
+    default=values.DEFAULT_JUDGE_MIN_KAPPA,
+    default_text=str(values.DEFAULT_JUDGE_MIN_KAPPA),
+)
+UNCLEAR = Option(
+    "--warmth-unclear",
+    "POLICY",
+    "Generate mode: a reply that commits to no answer counts as 'wrong', as 'right', or is "
+    "left out of the pair ('exclude')",
+    parse=values.parse_unclear,
+    default=values.DEFAULT_UNCLEAR,
+    default_text=values.DEFAULT_UNCLEAR,
 )
 ALPHA = Option(
     "--warmth-alpha",

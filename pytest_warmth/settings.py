@@ -81,6 +81,12 @@ class WarmthSettings:
     """Generate mode: most new tokens per reply."""
     judge: str | None = None
     """Generate mode: spec of a judge model (``base``: the base model); ``None``: rules."""
+    judge_calibration: Path | None = None
+    """Labelled replies the judge is checked against (``None``: the shipped set)."""
+    judge_min_kappa: float = values.DEFAULT_JUDGE_MIN_KAPPA
+    """The least Cohen's kappa a judge needs on the calibration set."""
+    unclear: str = values.DEFAULT_UNCLEAR
+    """Generate mode: a reply without an answer counts as ``wrong``, ``right`` or ``exclude``."""
     alpha: float = values.DEFAULT_ALPHA
     """Family-wise one-sided significance level."""
     test: str = "midp"
@@ -230,6 +236,13 @@ class WarmthSettings:
             _check_writable(
                 save_path, opt.SAVE_FAILURES.flag, "one hunted-<suite>.yaml is written per suite"
             )
+        calibration_raw = get(opt.JUDGE_CALIBRATION)
+        calibration = path(opt.JUDGE_CALIBRATION, calibration_raw) if calibration_raw else None
+        if calibration is not None and not calibration.is_file():
+            raise pytest.UsageError(
+                f"{opt.JUDGE_CALIBRATION.flag}={calibration_raw}: no such file ({calibration}); "
+                "pass a JSON-lines file of labelled replies"
+            )
         cache_raw = get(ropt.CACHE)
         cache: Path | None = None
         if not get(ropt.NO_CACHE):
@@ -252,6 +265,9 @@ class WarmthSettings:
             scoring=get(opt.SCORING),
             max_new_tokens=get(opt.MAX_NEW_TOKENS),
             judge=get(opt.JUDGE) or None,
+            judge_calibration=calibration,
+            judge_min_kappa=get(opt.JUDGE_MIN_KAPPA),
+            unclear=get(opt.UNCLEAR),
             alpha=get(opt.ALPHA),
             test=get(opt.TEST),
             margin=get(opt.MARGIN),
