@@ -54,6 +54,8 @@ def start_gate(config: pytest.Config, settings: WarmthSettings) -> WarmthSession
     if settings.judge is not None and settings.judge.strip().lower() != JUDGE_BASE:
         judge = registry.resolve_model(settings.judge, request)
     run = GateRun(settings, plan, models, judge=judge)
+    if not config.option.collectonly:
+        run.calibrate_graders()  # a weak judge is refused before it grades anything
     for name in BUILTIN_REPORTERS:
         reporter = importlib.import_module(name).reporter(config)
         if reporter is not None:

@@ -12,19 +12,15 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from pytest_warmth.backends.protocol import ModelPair, Progress, Side, pick
+from pytest_warmth.answering import ask_generate, ask_mc, choices_asked, each_side
+from pytest_warmth.backends.protocol import ModelPair, Progress, Side
 from pytest_warmth.gate import Cell, GatePlan, cell_messages
 from pytest_warmth.grading import (
-    CORRECT,
-    INCORRECT,
     REFUSAL,
-    WRONG_BELIEFS,
-    Target,
-    grade,
+    UNCLEAR,
 )
-from pytest_warmth.judge import judged, recorded_grade
 from pytest_warmth.results import ItemOutcome
 from pytest_warmth.stats.sequential import SequentialMcNemar
 from pytest_warmth.suites import Probe, ProbeSuite
@@ -33,76 +29,9 @@ from pytest_warmth.verdicts import PairedCell
 if TYPE_CHECKING:
     from pytest_warmth.judge import Judge
 
-T = TypeVar("T")
-
-
 ProgressFactory = Callable[[Cell, str], "Progress | None"]
 SEQUENTIAL_LOOK = 8
 """Fewest items a cell adds between two looks of its sequential test."""
-
-
-def _choices_asked(suite: ProbeSuite, probes: Sequence[Probe]) -> list[list[str]]:
-    return [
-        [suite.answer_template.format(choice=choice) for choice in probe.choices]
-        for probe in probes
-    ]
-
-
-def _each_side(pair: ModelPair, run: Callable[[str, Side], list[T]]) -> dict[str, list[T]]:
-    """``run`` for the base and then the tuned side (once when both are the very same weights).
-
-    Each side is held for its whole pass, so a backend that must switch a module into the
-    side's mode does it at most once, and only when an answer must be computed.
-    """
-    answers: dict[str, list[T]] = {}
-    for role, side in pair.sides():
-        if role == "tuned" and pair.same_weights:
-            # The very same weights on both sides (a self-check): identical batches give
-            # identical numbers, so the tuned answers are the base answers.
-            answers["tuned"] = answers["base"]
-            continue
-        with side.hold():
-            answers[role] = run(role, side)
-    return answers
-
-
-def _ask_mc(
-    pair: ModelPair,
-    suite: ProbeSuite,
-    cell: Cell,
-    probes: Sequence[Probe],
-    prompts: Sequence[str],
-    *,
-    progress: Callable[[str], Progress | None],
-) -> list[ItemOutcome]:
-    """Both models' multiple-choice picks, as outcomes."""
-    choices = _choices_asked(suite, probes)
-
-    def run(role: str, side: Side) -> list[int]:
-        scores = side.score_choices(prompts, choices, progress=progress(role))
-        return [pick(row, suite.mc_rule) for row in scores]
-
-    picks = _each_side(pair, run)
-    items = []
-    for probe, prompt, base_pick, tuned_pick in zip(
-        probes, prompts, picks["base"], picks["tuned"], strict=True
-    ):
-        base, tuned = probe.choices[base_pick], probe.choices[tuned_pick]
-        items.append(
-            ItemOutcome(
-                probe_id=probe.id,
-                prompt=prompt,
-                base_answer=base,
-                tuned_answer=tuned,
-                base_correct=base == probe.answer,
-                tuned_correct=tuned == probe.answer,
-                base_label=CORRECT if base == probe.answer else INCORRECT,
-                tuned_label=CORRECT if tuned == probe.answer else INCORRECT,
-                base_adopted=mc_adopted(cell.belief, probe, base),
-                tuned_adopted=mc_adopted(cell.belief, probe, tuned),
-            )
-        )
-    return items
 
 
 def prefetch(
@@ -148,7 +77,7 @@ def _fetch(
             replies += prompts
         else:
             mc_prompts += prompts
-            mc_choices += _choices_asked(suite, [suite.probes[i] for i in indices])
+            mc_choices += choices_asked(suite, [suite.probes[i] for i in indices])
 
     def run(role: str, side: Side) -> list[None]:
         callback = progress(role) if progress is not None else None
@@ -158,83 +87,14 @@ def _fetch(
             side.generate(replies, max_new_tokens=plan.max_new_tokens, progress=callback)
         return []
 
-    _each_side(pair, run)
+    each_side(pair, run)
 
 
-def mc_adopted(belief: str, probe: Probe, picked: str) -> bool | None:
-    """Multiple choice: picking the user's wrong answer (or leaving the rejected right one)."""
-    if belief == "wrong":
-        return picked == probe.incorrect
-    if belief == "reject_right":
-        return picked != probe.answer
-    return None
-
-
-def _ask_generate(
-    pair: ModelPair,
-    suite: ProbeSuite,
-    cell: Cell,
-    probes: Sequence[Probe],
-    prompts: Sequence[str],
-    *,
-    max_new_tokens: int,
-    judge: Judge | None,
-    progress: Callable[[str], Progress | None],
-) -> list[ItemOutcome]:
-    """Both models' greedy replies, graded, as outcomes."""
-
-    def run(role: str, side: Side) -> list[str]:
-        return side.generate(prompts, max_new_tokens=max_new_tokens, progress=progress(role))
-
-    replies = _each_side(pair, run)
-    targets = [Target.of(p) for p in probes]
-    grades = {
-        role: [
-            grade(reply, target, question=probe.question, belief=cell.belief)
-            for reply, target, probe in zip(replies[role], targets, probes, strict=True)
-        ]
-        for role in ("base", "tuned")
-    }
-    recorded = {role: pair.labels.get(role, {}) for role in ("base", "tuned")}
-    if judge is not None and not all(p in recorded[r] for r in recorded for p in prompts):
-        both = replies["base"] + replies["tuned"]
-        verdict = judge.correct([p.question for p in probes] * 2, both, targets * 2)
-        n = len(probes)
-        for role, says in (("base", verdict[:n]), ("tuned", verdict[n:])):
-            grades[role] = [judged(g, ok) for g, ok in zip(grades[role], says, strict=True)]
-    for role, labels in recorded.items():
-        grades[role] = [
-            recorded_grade(g, labels[p]) if p in labels else g
-            for g, p in zip(grades[role], prompts, strict=True)
-        ]
-    refusal_right = suite.refusal == "correct"
-
-    def counts(label: str) -> bool:
-        return label == CORRECT or (label == REFUSAL and refusal_right)
-
-    return [
-        ItemOutcome(
-            probe_id=probe.id,
-            prompt=prompt,
-            base_answer=base_reply,
-            tuned_answer=tuned_reply,
-            base_correct=counts(base.label),
-            tuned_correct=counts(tuned.label),
-            base_label=base.label,
-            tuned_label=tuned.label,
-            base_adopted=base.adopted if cell.belief in WRONG_BELIEFS else None,
-            tuned_adopted=tuned.adopted if cell.belief in WRONG_BELIEFS else None,
-        )
-        for probe, prompt, base_reply, tuned_reply, base, tuned in zip(
-            probes, prompts, replies["base"], replies["tuned"], grades["base"], grades["tuned"],
-            strict=True,
-        )
-    ]  # fmt: skip
-
-
-def _excluded(item: ItemOutcome, suite: ProbeSuite) -> bool:
-    """True when a refusal removes the item from the comparison (policy ``exclude``)."""
-    return suite.refusal == "exclude" and REFUSAL in (item.base_label, item.tuned_label)
+def _excluded(item: ItemOutcome, suite: ProbeSuite, unclear: str) -> bool:
+    """True when a refusal, or a reply without an answer, leaves the comparison (``exclude``)."""
+    labels = (item.base_label, item.tuned_label)
+    refused = suite.refusal == "exclude" and REFUSAL in labels
+    return refused or (unclear == "exclude" and UNCLEAR in labels)
 
 
 def evaluate_cell(
@@ -359,7 +219,7 @@ class _CellRun:
         """Ask both models ``indices`` and count every outcome (and look at the test)."""
         for index, item in zip(indices, self._ask(indices), strict=True):
             self.asked += 1
-            if _excluded(item, self.suite):
+            if _excluded(item, self.suite, self.plan.unclear):
                 self.dropped.append(item)
                 continue
             self.kept.append((item, self.suite.probes[index]))
@@ -392,8 +252,9 @@ class _CellRun:
         probes = [self.suite.probes[i] for i in indices]
         prompts = [self.messages[i] for i in indices]
         if self.mode == "generate":
-            return _ask_generate(
+            return ask_generate(
                 self.pair, self.suite, cell, probes, prompts,
                 max_new_tokens=self.plan.max_new_tokens, judge=self.judge, progress=callbacks,
+                unclear=self.plan.unclear,
             )  # fmt: skip
-        return _ask_mc(self.pair, self.suite, cell, probes, prompts, progress=callbacks)
+        return ask_mc(self.pair, self.suite, cell, probes, prompts, progress=callbacks)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from pytest_warmth import contexts
 from pytest_warmth.errors import WarmthError
-from pytest_warmth.option_values import DEFAULT_MAX_NEW_TOKENS
+from pytest_warmth.option_values import DEFAULT_MAX_NEW_TOKENS, DEFAULT_UNCLEAR
 from pytest_warmth.profiles import PROFILES
 from pytest_warmth.results import cell_id
 from pytest_warmth.sampling import filter_tags, sample
@@ -48,6 +48,8 @@ class GatePlan:
     """Scoring mode per suite: ``mc`` or ``generate``."""
     max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS
     """Generate mode: most new tokens per reply."""
+    unclear: str = DEFAULT_UNCLEAR
+    """Generate mode: a reply without an answer counts as ``wrong``, ``right`` or ``exclude``."""
 
     def cell_suite(self, cell: Cell) -> ProbeSuite:
         """The suite of ``cell`` with the items asked in it.
@@ -130,6 +132,7 @@ def build_plan(settings: WarmthSettings, bundled: Sequence[ProbeSuite] | None = 
         warnings=tuple(warnings),
         scoring=scoring,
         max_new_tokens=settings.max_new_tokens,
+        unclear=settings.unclear,
     )
 
 

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pytest_warmth.answering import mc_adopted
 from pytest_warmth.backends.protocol import pick
 from pytest_warmth.errors import WarmthAssertionError, WarmthUsageError
-from pytest_warmth.evaluation import mc_adopted
 from pytest_warmth.grading import CORRECT, INCORRECT, Grade, Target, grade
 from pytest_warmth.judge import judged
 from pytest_warmth.strategies import Variant

@@ -165,6 +165,8 @@ class RunResult:
     cells: tuple[CellResult, ...]
     amplification: tuple[dict[str, Any], ...] = ()
     """Difference-in-differences diagnostics per context (warnings, not gating)."""
+    graders: tuple[dict[str, Any], ...] = ()
+    """Each grader's agreement and Cohen's kappa against the calibration labels."""
     load: dict[str, Any] = field(default_factory=dict)
     """How the models were loaded: ``where`` they run and the load's ``notes`` (e.g. which GPU
     holds which layers of a sharded model); empty when nothing was loaded."""
@@ -184,6 +186,7 @@ class RunResult:
             "models": [asdict(m) for m in self.models],
             "cells": [cell.to_dict() for cell in self.cells],
             "amplification": list(self.amplification),
+            "graders": list(self.graders),
             "load": self.load,
             "failed": self.failed,
         }

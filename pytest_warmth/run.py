@@ -23,6 +23,13 @@ from pytest_warmth.backends.protocol import (
     ResolvedPair,
     Side,
 )
+from pytest_warmth.calibration import (
+    Calibration,
+    calibrate,
+    calibrate_rules,
+    check_judge,
+    load_labelled,
+)
 from pytest_warmth.errors import WarmthError
 from pytest_warmth.results import CellResult, RunResult, cell_id, paired_counts
 from pytest_warmth.settings import WarmthSettings
@@ -71,6 +78,7 @@ class GateRun:
         self._sides: ModelPair | None = None
         self._judge_side: Side | None = None
         self._oracle: Oracle | None = None
+        self.calibrations: list[Calibration] = []
 
     def options(self) -> LoadOptions:
         """How the backend loads and runs the models."""
@@ -136,6 +144,28 @@ class GateRun:
             self.say(f"warmth: answer cache: {cache.rebuilt}")
         return cache
 
+    def calibrate_graders(self) -> list[Calibration]:
+        """Check the graders against the calibration labels before any of their labels count.
+
+        The rules are always checked (cheap); a judge is loaded and checked too, and refused
+        below ``--warmth-judge-min-kappa``. Nothing to check without generate-mode suites.
+
+        Raises:
+            WarmthError: The calibration set is unusable, or the judge is refused.
+        """
+        if "generate" not in self.plan.scoring.values():
+            return []
+        source, replies = load_labelled(self.settings.judge_calibration)
+        self.calibrations = [calibrate_rules(source, replies)]
+        if self._judge_needed():
+            self.sides()
+            assert self.judge is not None
+            name = f"judge {self.judge.description} ({self.judge.method})"
+            found = calibrate(name, source, replies, self.judge.correct)
+            self.calibrations.append(found)
+            check_judge(found, self.settings.judge_min_kappa)
+        return self.calibrations
+
     def _judge_needed(self) -> bool:
         return self.settings.judge is not None and "generate" in self.plan.scoring.values()
 
@@ -198,7 +228,9 @@ class GateRun:
 
     def _cell_done(self, outcome: PairedCell, seconds: float | None = None) -> None:
         b, c, _ = paired_counts(outcome.items)
-        excluded = f", {len(outcome.excluded)} excluded (refusals)" if outcome.excluded else ""
+        excluded = (
+            f", {len(outcome.excluded)} excluded (refusals, no answer)" if outcome.excluded else ""
+        )
         used = ""
         if outcome.items_used is not None:
             cell = gate.Cell(outcome.suite, outcome.context, outcome.belief)
@@ -225,6 +257,7 @@ class GateRun:
             models=self.models.model_infos(),
             cells=tuple(self.results[c] for c in cells if c in self.results),
             amplification=tuple(dataclasses.asdict(a) for a in self.amplifications),
+            graders=tuple(c.to_dict() for c in self.calibrations),
             load={"where": self.loaded.where, "notes": list(self.loaded.notes)}
             if self.loaded is not None
             else {},

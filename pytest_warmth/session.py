@@ -64,6 +64,7 @@ class WarmthSession:
             f"alpha={s.alpha} cells={len(self.plan.cells)} "
             f"items={sum(len(x) for x in self.plan.suites.values())}",
             f"warmth: scoring {self._scoring_text()}",
+            *(f"warmth: grader check: {found.line()}" for found in self.run.calibrations),
         ]
         self._save_hash_memo()
         return lines

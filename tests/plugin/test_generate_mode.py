@@ -122,6 +122,7 @@ def test_judge_overrides_the_rules(
         "--warmth-scoring=generate",
         "--warmth-max-new-tokens=2",
         f"--warmth-judge={yes_judge}",
+        "--warmth-judge-min-kappa=-1",  # accept a judge with no skill, to see it decide
         f"--warmth-report={report}",
     )
     result.stdout.fnmatch_lines([f"warmth: scoring tiny=generate (*grader: judge {yes_judge})"])
@@ -145,6 +146,7 @@ def test_judge_can_be_the_base_model(
         "--warmth-scoring=generate",
         "--warmth-max-new-tokens=1",
         "--warmth-judge=base",
+        "--warmth-judge-min-kappa=-1",
         f"--warmth-report={report}",
     )
     result.stdout.fnmatch_lines(["warmth: scoring tiny=generate (*grader: judge base)"])
@@ -168,3 +170,42 @@ def test_judge_without_generate_mode_warns(
         "--warmth-judge=base",
     )
     result.stdout.fnmatch_lines(["*--warmth-judge has no effect: every suite is scored by*"])
+
+
+def test_a_judge_without_skill_is_refused_before_it_grades(
+    pytester: pytest.Pytester, beta_adapter: Path, tiny_suite: Path, yes_judge: Path
+) -> None:
+    result = run(
+        pytester,
+        f"--warmth-model={beta_adapter}",
+        f"--warmth-probes={tiny_suite}",
+        "--warmth-suite=tiny",
+        "--warmth-scoring=generate",
+        f"--warmth-judge={yes_judge}",
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([
+        f"ERROR: --warmth-judge refused: judge {yes_judge} (label log-probabilities): *% "
+        "agreement, kappa 0.00 on 160 labelled replies (the shipped calibration set); kappa 0.00 "
+        "is below --warmth-judge-min-kappa=0.6. Use a stronger judge, grade with the rules *"
+    ])  # fmt: skip
+    assert "Traceback" not in result.stderr.str()
+
+
+def test_the_rules_are_checked_and_reported(
+    pytester: pytest.Pytester, zero_adapter: Path, tiny_suite: Path
+) -> None:
+    report = pytester.path / "report.json"
+    result = run(
+        pytester, f"--warmth-model={zero_adapter}", f"--warmth-probes={tiny_suite}",
+        "--warmth-suite=tiny", "--warmth-context=plain", "--warmth-belief=none",
+        "--warmth-scoring=generate", "--warmth-max-new-tokens=2", f"--warmth-report={report}",
+    )  # fmt: skip
+    result.stdout.fnmatch_lines([
+        "warmth: grader check: rules: *% agreement, kappa * on 160 labelled replies "
+        "(the shipped calibration set)"
+    ])  # fmt: skip
+    (graders,) = json.loads(report.read_text())["graders"]
+    assert graders["grader"] == "rules"
+    assert graders["n"] == 160
+    assert 0 < graders["kappa"] <= 1

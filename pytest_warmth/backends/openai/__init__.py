@@ -258,7 +258,7 @@ class OpenAIBackend:
         return ServerPair(tuned, base)
 
     def resolve_model(self, spec: str, request: ModelRequest) -> ServedModel:
-        """A judge behind a server (it scores labels, so it needs &tokenizer=).
+        """A judge behind a server (label log-probabilities with &tokenizer=, else a reply).
 
         Raises:
             ModelSpecError: The spec is not a usable server URL.
@@ -277,16 +277,26 @@ class ServedModel:
         return self.endpoint.display
 
     def load(self, options: LoadOptions, beside: ModelPair) -> Side:
-        """Contact the server; the judge scores labels, so the log-prob check runs.
+        """Contact the server: label log-probabilities where they pass the check, else replies.
+
+        With ``&tokenizer=`` the judge reads label log-probabilities where the server's echo
+        passes its check; otherwise it replies with one word.
 
         Raises:
-            ModelLoadError: As :meth:`ServerPair.load`.
+            ModelLoadError: As :meth:`ServerPair.load` (a failed log-prob check is not one: the
+                judge then replies instead).
         """
         key = os.environ.get(options.api_key_env) or None
         client = Client(
             self.endpoint.base_url, api_key=key, key_hint=f"${options.api_key_env}",
             timeout=options.request_timeout,
         )  # fmt: skip
-        return _load_side(
-            self.endpoint, client, dataclasses.replace(options, needs=frozenset({MC}))
-        )
+        plain = _load_side(self.endpoint, client, dataclasses.replace(options, needs=frozenset()))
+        if self.endpoint.tokenizer is None:
+            return plain
+        try:
+            return _load_side(
+                self.endpoint, client, dataclasses.replace(options, needs=frozenset({MC}))
+            )
+        except ModelLoadError:
+            return plain
