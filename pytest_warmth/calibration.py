@@ -142,9 +142,9 @@ def _labelled(record: dict[str, Any], where: str) -> LabelledReply:
 def compare(
     grader: str, source: str, replies: Sequence[LabelledReply], says: Sequence[bool | None]
 ) -> Calibration:
-    """Agreement and kappa of a grader's verdicts (None: no verdict, counted as disagreeing)."""
+    """Agreement and kappa of a grader's verdicts (None, an off-format verdict: not correct)."""
     pairs = [
-        (reply.label == CORRECT, bool(verdict) if verdict is not None else reply.label != CORRECT)
+        (reply.label == CORRECT, bool(verdict))
         for reply, verdict in zip(replies, says, strict=True)
     ]
     agree = sum(a == b for a, b in pairs)

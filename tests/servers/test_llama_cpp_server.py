@@ -194,3 +194,30 @@ def test_a_server_killed_mid_run_is_one_error_and_finished_answers_are_kept(
         assert again.stats.computed == 0
     finally:
         own.stop()
+
+
+def test_a_real_judge_on_a_server_is_calibrated_and_refused(
+    server: LlamaServer, pytester: pytest.Pytester
+) -> None:
+    """SmolLM2-135M as a judge behind the server (no tokenizer: it replies with one word): it
+    is checked against labelled replies before it grades anything, and refused."""
+    from pytest_warmth.calibration import SHIPPED
+
+    shipped = (Path(__file__).resolve().parents[2] / "pytest_warmth" / SHIPPED).read_text()
+    rows = [json.loads(line) for line in shipped.splitlines()]
+    chosen = [r for r in rows if r["label"] == "correct"][:8]
+    chosen += [r for r in rows if r["label"] != "correct"][:8]
+    calibration = pytester.path / "calibration.jsonl"
+    calibration.write_text("".join(json.dumps(r) + "\n" for r in chosen))
+    result = gate(
+        pytester, f"--warmth-model={spec(server, 'warm')}", "--warmth-base=?model=base",
+        "--warmth-scoring=generate", f"--warmth-judge={spec(server, 'base')}",
+        f"--warmth-judge-calibration={calibration}",
+    )  # fmt: skip
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([
+        "ERROR: --warmth-judge refused: judge base @ * (a one-word reply): *% agreement, kappa "
+        f"* on 16 labelled replies ({calibration}*); kappa * is below "
+        "--warmth-judge-min-kappa=0.6. *"
+    ])  # fmt: skip
+    assert "Traceback" not in result.stderr.str()
