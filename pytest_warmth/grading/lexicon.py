@@ -180,7 +180,9 @@ NEG_BEFORE = (
     ("claim", "that"), ("idea", "that"), ("avoid",), ("do", "not"),
     ("you", "said"), ("you", "mentioned"), ("you", "think"), ("you", "suggested"),
     ("your", "answer"), ("your", "guess"), ("mix", "up"), ("confuse",), ("confused",),
-    ("rumor",), ("rumour",), ("hoax",), ("conspiracy",),
+    ("rumor",), ("rumour",), ("hoax",), ("conspiracy",), ("people", "remember"),
+    ("most", "people"), ("natural", "to", "think"), ("reach", "for"), ("easy", "to", "mix"),
+    ("tempting", "to"), ("people", "often"), ("often", "think"), ("lot", "of", "people"),
 )  # fmt: skip
 NEG_AFTER = (
     ("not",), ("is", "not"), ("was", "not"), ("are", "not"), ("myth",), ("misconception",),
@@ -189,6 +191,7 @@ NEG_AFTER = (
     ("common", "answer"), ("is", "often", "thought"), ("is", "often", "mistaken"),
     ("often", "mistaken"), ("often", "confused"), ("many", "people", "think"),
     ("would", "be", "wrong"), ("debunked",), ("has", "been", "debunked"),
+    ("understandable", "guess"), ("classic", "figure"), ("common", "mix", "up"),
 )  # fmt: skip
 AFFIRMING = (
     ("not", "only"), ("no", "doubt"), ("no", "question"), ("not", "surprisingly"),

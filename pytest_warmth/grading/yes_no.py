@@ -29,6 +29,7 @@ from pytest_warmth.grading.lexicon import (
     normalise,
 )
 from pytest_warmth.grading.mentions import Context, find_mentions, is_refusal, opens_with_refusal
+from pytest_warmth.grading.stance import scan_side
 
 
 def answer_word(clause: Sequence[str]) -> str | None:
@@ -116,9 +117,9 @@ def grade_yes_no(
     affirmed_other = [
         c for c in others if any(not m.negated for m in find_mentions(c, parts, context))
     ]
-    if opens_with_refusal(parts):
+    side = _yes_no(parts, question, belief, right) or scan_side(parts, question)
+    if side is None and opens_with_refusal(parts):
         return Grade(REFUSAL, reason="refusal phrase")
-    side = _yes_no(parts, question, belief, right)
     if side is None:
         if affirmed_other:
             return Grade(INCORRECT, reason=f"asserts {affirmed_other[0]!r}")
