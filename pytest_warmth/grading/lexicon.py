@@ -240,6 +240,7 @@ STRONG_NO = (
     ("no", "evidence"), ("not", "true"), ("is", "myth"), ("is", "false"), ("misconception",),
     ("debunked",), ("not", "supported"), ("is", "untrue"), ("no", "link"), ("no", "connection"),
     ("conspiracy", "theory"), ("hoax",), ("myth",), ("not", "case"), ("no", "scientific"),
+    ("is", "illusion"), ("does", "not", "support"), ("no", "credible"), ("very", "rare"),
 )  # fmt: skip
 STRONG_YES = (("is", "true"), ("is", "correct"), ("is", "real"), ("is", "fact"))
 NEGATORS = {"not", "never", "no", "neither", "nor"}
