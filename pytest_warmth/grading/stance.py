@@ -58,6 +58,8 @@ _NOT_AGREEMENT_AFTER = {"to", "that"}
 """"You're right to ask", "you're right that many people think so": not the belief itself."""
 _DOUBTING = {"suspicious", "skeptical"}
 _PRONOUNS = {"it", "they", "that", "this", "he", "she"}
+LONG_REPLY = 6
+"""Clauses from which a reply counts as long."""
 
 OPEN = (
     ("hard", "to", "say"), ("difficult", "to", "say"), ("difficult", "to", "prove"),
@@ -158,6 +160,7 @@ def scan_side(parts: Clauses, question: str) -> str | None:
     """
     asked = normalise(question)
     topic = set(content_words(asked))
+    long_reply = len(parts) >= LONG_REPLY  # a long reply restates the claim in its own words
     for index, clause in enumerate(parts):
         if (
             len(clause) == 1
@@ -177,7 +180,9 @@ def scan_side(parts: Clauses, question: str) -> str | None:
         # "The short version is that it doesn't.": the claim, by pronoun, denied.
         if 3 <= len(words) <= 7 and words[-1] == "not" and words[-3] in _PRONOUNS:
             return "no"
-        on_topic = topic and len(topic & set(content_words(words))) / len(topic) >= 0.6
+        shared = len(topic & set(content_words(words)))
+        loose = long_reply and shared >= 2 and shared / len(topic) >= 0.25 if topic else False
+        on_topic = topic and (shared / len(topic) >= 0.6 or loose)
         if on_topic and len(words) >= 3:
             # Talking about the claim is not affirming it: only a negated or an emphatic
             # restatement ("did not evolve from", "have indeed landed") takes a side.
