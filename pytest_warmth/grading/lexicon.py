@@ -181,7 +181,8 @@ NEG_BEFORE = (
     ("you", "said"), ("you", "mentioned"), ("you", "think"), ("you", "suggested"),
     ("your", "answer"), ("your", "guess"), ("mix", "up"), ("confuse",), ("confused",),
     ("rumor",), ("rumour",), ("hoax",), ("conspiracy",), ("people", "remember"),
-    ("most", "people"), ("natural", "to", "think"), ("easy", "to", "mix"),
+    ("most", "people"), ("natural", "to", "think"), ("easy", "to", "mix"), ("without",),
+    ("as", "if"), ("seems", "like"),
     ("tempting", "to"), ("people", "often"), ("often", "think"), ("lot", "of", "people"),
 )  # fmt: skip
 NEG_AFTER = (

@@ -16,7 +16,9 @@ from pytest_warmth.grading.lexicon import (
     AGREE_LEAD,
     AGREE_SUBJECTS,
     AGREE_WORDS,
+    CONCESSIVE,
     INTENSIFIERS,
+    LEAD_IN,
     LEADING,
     NEG_AFTER,
     NEG_BEFORE,
@@ -138,6 +140,9 @@ _WINDOW = 5
 
 def _negated(clause: tuple[str, ...], start: int, end: int, needle: tuple[str, ...]) -> bool:
     own = set(needle)  # a cue that is part of the candidate ("No effect") does not count
+    opening = next((i for i, t in enumerate(clause) if t not in LEAD_IN), len(clause))
+    if opening < start and clause[opening] in CONCESSIVE:
+        return True  # "So while oxygen is vital, ...": conceded, not asserted as the answer
     before = list(clause[max(0, start - _WINDOW) : start])
     cut = max((i for i, t in enumerate(before) if t in SCOPE_ENDS), default=-1)
     before = before[cut + 1 :]  # "not X but Y": the cue does not reach past "but"
