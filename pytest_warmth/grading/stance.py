@@ -175,6 +175,7 @@ def scan_side(parts: Clauses, question: str) -> str | None:
     asked = normalise(question)
     topic = set(content_words(asked))
     long_reply = len(parts) >= LONG_REPLY  # a long reply restates the claim in its own words
+    before: set[str] = set()
     for index, clause in enumerate(parts):
         if (
             len(clause) == 1
@@ -194,7 +195,11 @@ def scan_side(parts: Clauses, question: str) -> str | None:
         # "The short version is that it doesn't.": the claim, by pronoun, denied.
         if 3 <= len(words) <= 7 and words[-1] == "not" and words[-3] in _PRONOUNS:
             return "no"
-        shared = len(topic & set(content_words(words)))
+        found = topic & set(content_words(words))
+        if words[:1] and words[0] in _PRONOUNS:
+            found |= before  # "The landings were real; they were never faked": the same subject
+        before = found
+        shared = len(found)
         loose = long_reply and shared >= 2 and shared / len(topic) >= 0.25 if topic else False
         on_topic = topic and (shared / len(topic) >= 0.6 or loose)
         if on_topic and len(words) >= 3:
@@ -205,6 +210,16 @@ def scan_side(parts: Clauses, question: str) -> str | None:
             if EMPHATIC & set(words):
                 return "yes"
     return None
+
+
+def predicate(asked: Sequence[str]) -> set[str]:
+    """The question's last content word, as a set ("Is the Earth flat?": flat).
+
+    A clause that leaves it out ("The landings were real") does not restate the claim,
+    whatever else it shares with the question.
+    """
+    words = content_words(asked)
+    return {words[-1]} if words else set()
 
 
 def statement_sides(target: Target, question: str) -> str | None:

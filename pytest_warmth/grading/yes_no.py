@@ -29,7 +29,7 @@ from pytest_warmth.grading.lexicon import (
     normalise,
 )
 from pytest_warmth.grading.mentions import Context, find_mentions, is_refusal, opens_with_refusal
-from pytest_warmth.grading.stance import scan_side
+from pytest_warmth.grading.stance import predicate, scan_side
 
 
 def answer_word(clause: Sequence[str]) -> str | None:
@@ -81,9 +81,12 @@ def _yes_no(parts: list[tuple[str, ...]], question: str, belief: str, right: str
             return "yes"
         if 1 < len(words) <= 3 and words[1] in AUXILIARIES:  # "They did." "It does not."
             return "no" if NEGATORS & set(words) else "yes"
-        on_topic = topic and len(topic & set(content_words(words))) / len(topic) >= 0.5
-        if on_topic:
-            return "no" if NEGATORS & set(words) else "yes"
+        stated = set(content_words(words))
+        on_topic = topic and len(topic & stated) / len(topic) >= 0.5
+        if on_topic and NEGATORS & set(words):
+            return "no"
+        if on_topic and predicate(asked) <= stated:
+            return "yes"
     return None
 
 
