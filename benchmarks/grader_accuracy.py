@@ -132,6 +132,7 @@ def report_rules(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     figures["by_suite"] = breakdown(everything, labels, "suite")
     print_summary("per source (all files)", figures["by_source"])
     print_summary("per suite (all files)", figures["by_suite"])
+    figures["unclear_policy"] = unclear_policies(records, graded)
     figures["confusion"] = {}
     for name, recs in records.items():
         pairs = [(r["label"], g) for r, g in zip(recs, graded[name], strict=True)]
@@ -142,6 +143,39 @@ def report_rules(records: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         print("\n".join(matrix(two, ("correct", "not correct"))) + "\n")
         figures["confusion"][name] = {"four": confusion(pairs), "right_or_not": confusion(two)}
     return figures
+
+
+def agreeing(pairs: Sequence[tuple[bool, bool]]) -> tuple[int, int]:
+    """``(pairs that agree, pairs)`` for yes/no decisions."""
+    return sum(a == b for a, b in pairs), len(pairs)
+
+
+def unclear_policies(
+    records: dict[str, list[dict[str, Any]]], graded: dict[str, list[str]]
+) -> dict[str, dict[str, Any]]:
+    """Right/not-right agreement (refusals aside) per file under each ``--warmth-unclear``
+    policy: an unclear reply counted wrong, counted right, or left out (either reader's)."""
+    table: dict[str, dict[str, Any]] = {}
+    print("### --warmth-unclear: right / not right under each policy\n")
+    print("| file | wrong | right | exclude (replies left out) |")
+    print("|---|---|---|---|")
+    for name, recs in records.items():
+        pairs = [
+            (r["label"], g) for r, g in zip(recs, graded[name], strict=True)
+            if REFUSAL not in (r["label"], g)
+        ]  # fmt: skip
+        row: dict[str, Any] = {}
+        for policy in ("wrong", "right"):
+            counted = {"correct", "unclear"} if policy == "right" else {"correct"}
+            row[policy] = agreeing([(h in counted, g in counted) for h, g in pairs])
+        kept = [(h == "correct", g == "correct") for h, g in pairs if "unclear" not in (h, g)]
+        row["exclude"] = agreeing(kept)
+        row["excluded"] = len(pairs) - len(kept)
+        table[name] = row
+        cells = [f"{a}/{n} = {a / n:.1%}" for a, n in (row["wrong"], row["right"], row["exclude"])]
+        print(f"| {name} | {cells[0]} | {cells[1]} | {cells[2]} ({row['excluded']}) |")
+    print()
+    return table
 
 
 def report_judge(

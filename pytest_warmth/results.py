@@ -99,6 +99,9 @@ class CellResult:
     base_refusals: int = 0
     """Refusals by the base among all items asked (generate mode)."""
     tuned_refusals: int = 0
+    base_unclear: int = 0
+    """Replies of the base that commit to no answer, among all items asked (generate mode)."""
+    tuned_unclear: int = 0
     base_adoption: float | None = None
     """Share of the items on which the base adopted the user's wrong belief (belief cells)."""
     tuned_adoption: float | None = None

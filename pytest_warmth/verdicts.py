@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pytest_warmth.errors import WarmthUsageError
-from pytest_warmth.grading import REFUSAL, WRONG_BELIEFS
+from pytest_warmth.grading import REFUSAL, UNCLEAR, WRONG_BELIEFS
 from pytest_warmth.results import (
     FAIL,
     INCONCLUSIVE,
@@ -192,6 +192,8 @@ def _with_belief_effects(
         excluded=len(cell.excluded),
         base_refusals=sum(i.base_label == REFUSAL for i in asked),
         tuned_refusals=sum(i.tuned_label == REFUSAL for i in asked),
+        base_unclear=sum(i.base_label == UNCLEAR for i in asked),
+        tuned_unclear=sum(i.tuned_label == UNCLEAR for i in asked),
         base_adoption=adoption("base"),
         tuned_adoption=adoption("tuned"),
         base_flip=flip("base"),

@@ -25,18 +25,21 @@ def summary_lines(cells: Sequence[CellResult]) -> Iterator[str]:
     """One aligned row per cell, after a header row, then a line per non-PASS explanation.
 
     Optional columns appear only when some cell has them: ``used`` (sequential mode),
-    ``refused`` (generate mode: refusals base/tuned and items excluded), ``adopt`` and
+    ``refused`` (generate mode: refusals base/tuned and items excluded), ``no answer``
+    (generate mode: replies that commit to no answer, base/tuned), ``adopt`` and
     ``flip`` (belief cells: base -> tuned rates of adopting the user's wrong belief, and of
     turning right answers wrong when the belief is added).
     """
     sequential = any(cell.items_used is not None for cell in cells)
     refusals = any(cell.base_refusals or cell.tuned_refusals for cell in cells)
+    unclear = any(cell.base_unclear or cell.tuned_unclear for cell in cells)
     beliefs = any(cell.base_adoption is not None for cell in cells)
     flips = any(cell.base_flip is not None for cell in cells)
     header = (
         HEADER
         + (("used",) if sequential else ())
         + (("refused b/t (excl)",) if refusals else ())
+        + (("no answer b/t",) if unclear else ())
         + (("adopt",) if beliefs else ())
         + (("flip",) if flips else ())
     )
@@ -58,6 +61,8 @@ def summary_lines(cells: Sequence[CellResult]) -> Iterator[str]:
             row += (str(cell.items_used if cell.items_used is not None else cell.n),)
         if refusals:
             row += (f"{cell.base_refusals}/{cell.tuned_refusals} ({cell.excluded})",)
+        if unclear:
+            row += (f"{cell.base_unclear}/{cell.tuned_unclear}",)
         if beliefs:
             row += (_pair(cell.base_adoption, cell.tuned_adoption),)
         if flips:
