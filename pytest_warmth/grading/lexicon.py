@@ -120,9 +120,18 @@ CORRECTIONS = (*((word,) for word in sorted(_CONTRAST)), ("in", "fact"))
 """Cues that, between a wrong mention and a later right one, make the right one the answer."""
 
 
+_ASIDE = re.compile(r"\s*\(([^()]{1,80})\)")
+
+
 def clauses(text: str) -> list[tuple[str, ...]]:
-    """The reply split into normalised clauses (at sentence ends, commas, dashes, brackets)."""
-    parts = _CLAUSE_BREAK.split(_fold(text))
+    """The reply split into normalised clauses (at sentence ends, commas, dashes, brackets).
+
+    A short bracketed aside ("cool (not ice-cold) running water") becomes a clause after its
+    sentence, so the sentence around it stays whole.
+    """
+    folded = _ASIDE.sub(lambda m: " ", _fold(text))
+    asides = [m.group(1) for m in _ASIDE.finditer(_fold(text))]
+    parts = [*_CLAUSE_BREAK.split(folded), *asides]
     return [tokens for tokens in (normalise(part) for part in parts) if tokens]
 
 
