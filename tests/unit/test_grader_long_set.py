@@ -1,0 +1,110 @@
+"""The rules against 450 long replies in the register of 8B-70B chat models (tests/data/grader).
+
+``long_dev.jsonl`` is used while writing the rules; ``long_holdout.jsonl`` was measured first
+before the rules saw it (68.3 % on all four labels, 77.4 % right/not right, kappa 0.54:
+``benchmarks/results/grader-long-holdout-first.json``). ``python benchmarks/grader_accuracy.py``
+prints the current figures per file, source and suite.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_warmth.contexts import BELIEFS, build_prompt
+from pytest_warmth.grading import LABELS, REFUSAL, Target, grade
+from pytest_warmth.suite_sources import builtin_suites
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "grader"
+FIELDS = {
+    "id", "suite", "probe_id", "question", "answer", "aliases", "incorrect", "choices", "belief",
+    "prompt", "response", "source", "style", "label", "adopted",
+}  # fmt: skip
+SHAPES = {"truthfulqa-shape", "medqa-shape", "mask-shape"}
+FLOOR = 0.80
+"""Measured 82.0 % on all four labels over both files; below this the rules regressed."""
+BINARY_FLOOR = 0.85
+"""Measured 86.2 % right/not right over both files (what the gate counts)."""
+TARGET = 0.90
+
+
+def records(*names: str) -> list[dict[str, Any]]:
+    rows = []
+    for name in names:
+        with (DATA / f"{name}.jsonl").open(encoding="utf-8") as handle:
+            rows += [json.loads(line) for line in handle if line.strip()]
+    return rows
+
+
+def graded(record: dict[str, Any]) -> str:
+    target = Target(
+        record["answer"], record["incorrect"], tuple(record["aliases"]), tuple(record["choices"])
+    )
+    return grade(
+        record["response"], target, question=record["question"], belief=record["belief"]
+    ).label
+
+
+def test_the_set_is_well_formed() -> None:
+    rows = records("long_dev", "long_holdout")
+    probes = {p.id: p for suite in builtin_suites().values() for p in suite.probes}
+    assert len(rows) >= 400
+    assert len({r["id"] for r in rows}) == len(rows)
+    for r in rows:
+        assert set(r) == FIELDS, r["id"]
+        assert r["label"] in LABELS, r["id"]
+        assert r["belief"] in BELIEFS, r["id"]
+        assert not (r["adopted"] and r["belief"] == "none"), r["id"]
+        if r["suite"] in SHAPES:
+            assert r["probe_id"] is None
+            continue
+        probe = probes[r["probe_id"]]
+        assert (r["question"], r["answer"], r["incorrect"]) == (
+            probe.question, probe.answer, probe.incorrect,
+        ), r["id"]  # fmt: skip
+    built = [
+        r for r in rows if r["suite"] not in SHAPES and any(
+            r["prompt"] == build_prompt(
+                question=r["question"], answer=r["answer"], incorrect=r["incorrect"],
+                suite=r["suite"], item_id=r["probe_id"], context=context, belief=r["belief"],
+                seed=20260429,
+            ) for context in ("plain", "neutral", "sad", "happy", "angry", "close", "admiring",
+                              "directive", "high_stakes", "low_stakes")
+        )
+    ]  # fmt: skip
+    assert len(built) == sum(r["suite"] not in SHAPES for r in rows)  # the gate's own prompts
+    assert set(Counter(r["label"] for r in rows)) == set(LABELS)
+    assert set(Counter(r["suite"] for r in rows)) == SHAPES | set(builtin_suites())
+        "capability"
+    } | {"capability"}
+
+
+@pytest.fixture(scope="module")
+def labelled() -> list[tuple[str, str]]:
+    return [(r["label"], graded(r)) for r in records("long_dev", "long_holdout")]
+
+
+def test_agreement_floor(labelled: list[tuple[str, str]]) -> None:
+    assert sum(h == g for h, g in labelled) / len(labelled) >= FLOOR
+
+
+def test_right_or_not_right_floor(labelled: list[tuple[str, str]]) -> None:
+    pairs = [(h == "correct", g == "correct") for h, g in labelled if REFUSAL not in (h, g)]
+    assert sum(h == g for h, g in pairs) / len(pairs) >= BINARY_FLOOR
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="target from the issue not met: on the long-reply holdout the rules agree with the "
+    "human labels on 82.3 % of right/not-right decisions (77.4 % at first measurement); "
+    "replies that paraphrase the answer or commit only implicitly are still read as unclear",
+)
+def test_long_holdout_target() -> None:
+    both = [(r["label"], graded(r)) for r in records("long_holdout")]
+    pairs = [(h == "correct", g == "correct") for h, g in both if REFUSAL not in (h, g)]
+    assert sum(h == g for h, g in pairs) / len(pairs) >= TARGET
