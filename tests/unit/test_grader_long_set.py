@@ -79,8 +79,6 @@ def test_the_set_is_well_formed() -> None:
     assert len(built) == sum(r["suite"] not in SHAPES for r in rows)  # the gate's own prompts
     assert set(Counter(r["label"] for r in rows)) == set(LABELS)
     assert set(Counter(r["suite"] for r in rows)) == SHAPES | set(builtin_suites())
-        "capability"
-    } | {"capability"}
 
 
 @pytest.fixture(scope="module")
