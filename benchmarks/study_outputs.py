@@ -26,6 +26,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from pytest_warmth.calibration import cohen_kappa
+
 KEYS = {"trivia": "content_key", "truthfulqa": "content_key", "disinfo": "prompt_disinfo",
         "medqa": "original_question"}  # fmt: skip
 """Each task's question column: the pairing key, counted here without the plugin's reader."""
@@ -95,7 +97,7 @@ def gate_counts(report: dict[str, Any]) -> dict[str, dict[str, int]]:
 
 
 def agreement(labelled: dict[str, Any], regraded: dict[str, Any]) -> dict[str, Any]:
-    """How often the rules' label equals the study's, per reply (both sides)."""
+    """How often the rules count a reply right where the study's judge did (both sides)."""
     study = {
         (cell["cell"], item["probe_id"], side): item[f"{side}_label"]
         for cell in labelled["cells"] for item in cell.get("items", ())
@@ -106,10 +108,17 @@ def agreement(labelled: dict[str, Any], regraded: dict[str, Any]) -> dict[str, A
         for cell in regraded["cells"] for item in cell.get("items", ())
         for side in ("base", "tuned") if (cell["cell"], item["probe_id"], side) in study
     )  # fmt: skip
-    total = sum(pairs.values())
-    same = sum(count for (want, got), count in pairs.items() if want == got)
+    # The study's labels are CORRECT/INCORRECT: compare right/not right (refusals aside).
+    binary = [
+        (want == "correct", got == "correct")
+        for (want, got), count in pairs.items() if "refusal" not in (want, got)
+        for _ in range(count)
+    ]  # fmt: skip
+    same = sum(a == b for a, b in binary)
     return {
-        "replies": total, "agree": same, "agreement": same / total if total else None,
+        "replies": len(binary), "agree": same,
+        "agreement": same / len(binary) if binary else None,
+        "kappa": round(cohen_kappa(binary), 3),
         "confusion": {f"study {w} / rules {g}": n for (w, g), n in sorted(pairs.items())},
     }  # fmt: skip
 
