@@ -102,16 +102,16 @@ def breakdown(
     return {name: summary(pairs) for name, pairs in sorted(groups.items())}
 
 
-def print_summary(title: str, rows: dict[str, dict[str, Any]]) -> None:
-    """One Markdown table: a row per group."""
+def print_summary(title: str, rows: dict[str, dict[str, Any]], *, four: bool = True) -> None:
+    """One Markdown table: a row per group (``four``: with the four-label column)."""
     print(f"### {title}\n")
-    print("| group | all four labels | right / not right | kappa |")
-    print("|---|---|---|---|")
+    print("| group |" + (" all four labels |" if four else "") + " right / not right | kappa |")
+    print("|---|" + ("---|" if four else "") + "---|---|")
     for name, row in rows.items():
         (a, n), (b, m) = row["all"], row["right_or_not"]
-        four = f"{a}/{n} = {a / n:.1%}" if n else "n/a"
+        all_four = (f" {a}/{n} = {a / n:.1%} |" if n else " n/a |") if four else ""
         two = f"{b}/{m} = {b / m:.1%}" if m else "n/a"
-        print(f"| {name} | {four} | {two} | {row['kappa']:.2f} |")
+        print(f"| {name} |{all_four} {two} | {row['kappa']:.2f} |")
     print()
 
 
@@ -194,6 +194,7 @@ def report_judge(
     print(f"## Judge: {spec} (by {judge.method}; loaded in {loaded:.0f}s)\n")
     print("| set | right / not right (human) | kappa | rules on the same replies | kappa |")
     print("|---|---|---|---|---|")
+    judged_all: list[tuple[dict[str, Any], str]] = []
     for name, recs in records.items():
         kept = [r for r in recs if r["label"] != REFUSAL]
         start = time.perf_counter()
@@ -205,6 +206,7 @@ def report_judge(
             (binary(r["label"]), "correct" if ok else "not correct")
             for r, ok in zip(kept, says, strict=True)
         ]
+        judged_all += [(r, g) for r, (_, g) in zip(kept, pairs, strict=True)]
         baseline = [(binary(r["label"]), binary(rules(r))) for r in kept]
         kappa = cohen_kappa([(h == "correct", g == "correct") for h, g in pairs])
         base_kappa = cohen_kappa([(h == "correct", g == "correct") for h, g in baseline])
@@ -218,6 +220,14 @@ def report_judge(
         }  # fmt: skip
     figures["load_seconds"] = round(loaded, 1)
     print()
+    rows = [r for r, _ in judged_all]
+    verdicts = [g for _, g in judged_all]
+    for key in ("source", "suite"):
+        groups = breakdown(rows, verdicts, key)
+        figures[f"by_{key}"] = {
+            name: {k: v for k, v in row.items() if k != "all"} for name, row in groups.items()
+        }
+        print_summary(f"judge per {key}", groups, four=False)
     return figures
 
 
