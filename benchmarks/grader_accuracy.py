@@ -11,7 +11,8 @@ writing the rules; ``*holdout`` files are kept aside for measurement.
 
 Prints Markdown: agreement per file, per source and per suite (all four labels, right/not right
 with refusals aside, Cohen's kappa), the four-label and right/not-right confusion matrices, and
-for a judge its right/not-right agreement and kappa beside the rules' on the same replies.
+for a judge its right/not-right agreement and kappa beside the rules' on the same replies, per
+file, source and suite.
 """
 
 from __future__ import annotations
