@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from openai_stub import StubServer, serving
@@ -307,3 +307,23 @@ def test_multiple_choice_over_token_ids_reads_vllm_prompt_logprobs() -> None:
     assert math.isclose(beta_alpha.sum_logprob, value(6, 5) + value(5, 6))
     with pytest.raises(ServerError, match=r"scoring \(text\) was not checked"):
         side.score_text([("a", "b")])
+
+
+def test_a_served_judge_replies_where_the_log_prob_check_fails(random_model: Path) -> None:
+    """A judge behind a server with &tokenizer= reads label log-probabilities only where the
+    server's echo passes the check; a server without prompt log-probabilities gets replies."""
+    from pytest_warmth.judge import GENERATION, Judge
+
+    def bare(body: dict[str, Any]) -> dict[str, Any]:
+        return {"choices": [{"text": "CORRECT", "logprobs": None}]}
+
+    request = ModelRequest("unused", cwd=Path.cwd())
+    with serving(stub(complete=bare)) as server:
+        with_tokens = OpenAIBackend().resolve_model(
+            f"{server.url}?model=base&tokenizer={random_model}", request
+        )
+        side = with_tokens.load(LoadOptions(), cast(Any, None))
+        assert MC not in side.capabilities
+        assert Judge(side, "served").method == GENERATION
+        plain = OpenAIBackend().resolve_model(f"{server.url}?model=base", request)
+        assert Judge(plain.load(LoadOptions(), cast(Any, None)), "served").method == GENERATION
