@@ -26,7 +26,7 @@ FIELDS = {
     "prompt", "response", "source", "style", "label", "adopted",
 }  # fmt: skip
 AGREEMENT_FLOOR = 0.89
-"""Measured 89.9 % (349/388); a change to the rules that drops below this is a regression."""
+"""Measured 89.7 % (348/388); a change to the rules that drops below this is a regression."""
 BINARY_FLOOR = 0.93
 """Measured 93.5 % on 'counted right or not' (what the gate's statistics use)."""
 TARGET = 0.95
@@ -95,7 +95,8 @@ def test_refusals_and_belief_adoption(labelled: list[tuple[dict[str, Any], str, 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="target from the issue not met: the rules agree with the human labels on 89.9 % "
+    raises=AssertionError,
+    reason="target from the issue not met: the rules agree with the human labels on 89.7 % "
     "(held out: 83.0 % at first measurement); most misses are rambling SmolLM2 replies that "
     "need reading for meaning",
 )
