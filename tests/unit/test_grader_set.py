@@ -28,7 +28,7 @@ FIELDS = {
 AGREEMENT_FLOOR = 0.89
 """Measured 89.7 % (348/388); a change to the rules that drops below this is a regression."""
 BINARY_FLOOR = 0.93
-"""Measured 93.5 % on 'counted right or not' (what the gate's statistics use)."""
+"""Measured 93.8 % (319/340) on 'counted right or not' (what the gate's statistics use)."""
 TARGET = 0.95
 
 
