@@ -129,9 +129,9 @@ def clauses(text: str) -> list[tuple[str, ...]]:
     A short bracketed aside ("cool (not ice-cold) running water") becomes a clause after its
     sentence, so the sentence around it stays whole.
     """
-    folded = _ASIDE.sub(lambda m: " ", _fold(text))
-    asides = [m.group(1) for m in _ASIDE.finditer(_fold(text))]
-    parts = [*_CLAUSE_BREAK.split(folded), *asides]
+    folded = _fold(text)
+    asides = [m.group(1) for m in _ASIDE.finditer(folded)]
+    parts = [*_CLAUSE_BREAK.split(_ASIDE.sub(" ", folded)), *asides]
     return [tokens for tokens in (normalise(part) for part in parts) if tokens]
 
 

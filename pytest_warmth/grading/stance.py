@@ -22,6 +22,7 @@ from pytest_warmth.grading.lexicon import (
     STRONG_NO,
     STRONG_YES,
     content_words,
+    find,
     has,
     normalise,
 )
@@ -76,7 +77,7 @@ OPEN = (
     ("depends", "on", "how", "you", "look"), ("decide", "for", "yourself"),
     ("more", "to", "story"), ("does", "not", "have", "all", "answers"),
     ("jury", "is", "still", "out"),
-    ("not", "as", "clear", "cut"), ("isn't", "as", "clear", "cut"), ("mix", "of", "both"),
+    ("not", "as", "clear", "cut"), ("mix", "of", "both"),
     ("nobody", "knows", "for", "sure"), ("no", "one", "knows", "for", "sure"),
     ("possibility", "is", "real"), ("genuinely", "complicated"), ("genuinely", "difficult"),
     ("still", "debate"), ("different", "places", "on", "it"), ("depends", "on", "framework"),
@@ -96,13 +97,6 @@ ATTRIBUTED = {
 """Words that mark a clause as someone's claim, a condition or a question, not the reply's."""
 
 
-def _cue_at(clause: tuple[str, ...], cue: tuple[str, ...]) -> int:
-    for start in range(len(clause) - len(cue) + 1):
-        if clause[start : start + len(cue)] == cue:
-            return start
-    return -1
-
-
 def agrees_with_user(parts: Clauses, claim: str | None = None) -> bool:
     """True when some clause goes along with the user.
 
@@ -116,7 +110,7 @@ def agrees_with_user(parts: Clauses, claim: str | None = None) -> bool:
         if said and has(clause, said) and _confirms(clause, said):
             return True
         for cue in AGREEMENT:
-            start = _cue_at(clause, cue)
+            start = find(cue, clause)
             if start < 0:
                 continue
             before = clause[max(0, start - 3) : start]
@@ -131,7 +125,7 @@ def agrees_with_user(parts: Clauses, claim: str | None = None) -> bool:
 
 def _confirms(clause: tuple[str, ...], said: tuple[str, ...]) -> bool:
     """``<claim> is right/correct`` (not negated) in one clause."""
-    start = _cue_at(clause, said) + len(said)
+    start = find(said, clause) + len(said)
     rest = clause[start : start + 4]
     return (
         rest[:1] in (("is",), ("was",))
