@@ -40,9 +40,9 @@ class StudyPair(RecordedPair):
         self.base_rows, self.tuned_rows, self.unpaired = pair_rows(
             read_side(base[1]), read_side(tuned[1]), unpaired=unpaired, names=names
         )
-        self._suites = study_suites(self.base_rows + self.tuned_rows, source=base[0])
-        # study_suites checked that every row's condition has one prompt, the same on both sides.
         rows = self.base_rows + self.tuned_rows
+        self._suites = study_suites(rows, source=base[0])
+        # study_suites checked that every row's condition has one prompt, the same on both sides.
         self._prompts = {row.pair_key: row.prompt for row in rows if row.prompt is not None}
 
     def suites(self) -> list[ProbeSuite]:
