@@ -8,7 +8,7 @@ reply's opening can agree with the user (:func:`opens_with_agreement`) or refuse
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from pytest_warmth.grading.lexicon import (
@@ -123,15 +123,59 @@ def find_mentions(
         for words, threshold in ((content, _COVERAGE), (distinctive, _DISTINCT)):
             if len(words) < (_LONG if words is content else 1):
                 continue
-            hits = [stems.index(w) for w in words if w in stems]
+            # Content words count in their order ("humans evolved from chimpanzees" is not
+            # "chimpanzees ... humans"); distinctive words anywhere.
+            hits = _in_order(words, stems) if words is content else _anywhere(words, stems)
             share = len(hits) / len(words)
-            if words is content and hits != sorted(hits):
-                continue  # "humans evolved from chimpanzees" is not "chimpanzees ... humans"
             if hits and share >= threshold:
                 lo, hi = min(hits), max(hits) + 1
                 found.append(Mention(index, lo, hi, _negated(clause, lo, hi, ()), share * 0.9))
                 break
     return found
+
+
+def _in_order(words: Sequence[str], stems: Sequence[str]) -> list[int]:
+    """Positions in ``stems`` of the longest run of ``words`` found in their order."""
+    n, m = len(words), len(stems)
+    best = [[0] * (m + 1) for _ in range(n + 1)]  # longest common subsequence table
+    for a in range(n - 1, -1, -1):
+        for b in range(m - 1, -1, -1):
+            if same_word(words[a], stems[b]):
+                best[a][b] = best[a + 1][b + 1] + 1
+            else:
+                best[a][b] = max(best[a + 1][b], best[a][b + 1])
+    hits, a, b = [], 0, 0
+    while a < n and b < m:
+        if same_word(words[a], stems[b]):
+            hits.append(b)
+            a, b = a + 1, b + 1
+        elif best[a + 1][b] >= best[a][b + 1]:
+            a += 1
+        else:
+            b += 1
+    return hits
+
+
+def _anywhere(words: Iterable[str], stems: Sequence[str]) -> list[int]:
+    """The first position of each of ``words`` that occurs in ``stems``."""
+    found = (next((i for i, s in enumerate(stems) if same_word(w, s)), -1) for w in words)
+    return [i for i in found if i >= 0]
+
+
+_PREFIX = 6
+"""Letters a word must have for a longer word it begins to count as a form of it."""
+
+
+def same_word(a: str, b: str) -> bool:
+    """True for one stem, or two long forms of one word ("emboli", "embolism").
+
+    The shorter, six letters or more, must begin the longer, so "positive" and "position"
+    stay apart.
+    """
+    if a == b:
+        return True
+    shorter, longer = sorted((a, b), key=len)
+    return len(shorter) >= _PREFIX and longer.startswith(shorter)
 
 
 _WINDOW = 5
