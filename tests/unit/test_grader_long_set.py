@@ -99,7 +99,7 @@ def test_right_or_not_right_floor(labelled: list[tuple[str, str]]) -> None:
     strict=True,
     raises=AssertionError,
     reason="target from the issue not met: on the long-reply holdout the rules agree with the "
-    "human labels on 82.3 % of right/not-right decisions (77.4 % at first measurement); "
+    "human labels on 82.4 % of right/not-right decisions (77.4 % at first measurement); "
     "replies that paraphrase the answer or commit only implicitly are still read as unclear",
 )
 def test_long_holdout_target() -> None:
