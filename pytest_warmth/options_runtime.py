@@ -115,6 +115,27 @@ REPORT = Option(
     "Write a versioned JSON report of every cell to PATH",
     default_text="no report",
 )
+HTML = Option(
+    "--warmth-html",
+    "PATH",
+    "Write a self-contained HTML report to PATH (verdicts, forest plot, error by context, "
+    "every discordant item; opens offline)",
+    default_text="no HTML report",
+)
+MARKDOWN = Option(
+    "--warmth-markdown",
+    "PATH",
+    "Write a Markdown summary to PATH (verdict line, table of cells; for a pull-request "
+    "comment). Written to $GITHUB_STEP_SUMMARY as well when that is set",
+    default_text="not written",
+)
+BASELINE_REPORT = Option(
+    "--warmth-baseline-report",
+    "OLD.json",
+    "Compare this run with an earlier JSON report (the last release): the change in delta and "
+    "verdict per cell, new failures first",
+    default_text="no comparison",
+)
 TRUST_REMOTE_CODE = Option(
     "--warmth-trust-remote-code",
     "",

@@ -173,6 +173,8 @@ class RunResult:
     load: dict[str, Any] = field(default_factory=dict)
     """How the models were loaded: ``where`` they run and the load's ``notes`` (e.g. which GPU
     holds which layers of a sharded model); empty when nothing was loaded."""
+    environment: dict[str, Any] = field(default_factory=dict)
+    """When the run ended and the versions it ran with (``date``, ``versions``)."""
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -191,5 +193,6 @@ class RunResult:
             "amplification": list(self.amplification),
             "graders": list(self.graders),
             "load": self.load,
+            "environment": self.environment,
             "failed": self.failed,
         }

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pytest_warmth import evaluation, gate, verdicts
+from pytest_warmth import environment, evaluation, gate, verdicts
 from pytest_warmth.answer_cache import CHUNK_BATCHES, AnswerCache, CachedSide, CacheStats
 from pytest_warmth.backends.protocol import (
     LoadOptions,
@@ -261,6 +261,7 @@ class GateRun:
             load={"where": self.loaded.where, "notes": list(self.loaded.notes)}
             if self.loaded is not None
             else {},
+            environment=environment.describe(),
         )
 
     def cache_line(self) -> str | None:

@@ -19,8 +19,8 @@ SETTINGS_KEY = pytest.StashKey["WarmthSettings"]()
 NOT_REPORTED = frozenset(
     {
         "probe_paths", "hunt", "max_examples", "save_failures", "cache_explicit", "report",
-        "trust_remote_code", "allow_pickle", "concurrency", "request_timeout", "api_key_env",
-        "export_prompts", "max_memory",
+        "html", "markdown", "baseline", "trust_remote_code", "allow_pickle", "concurrency",
+        "request_timeout", "api_key_env", "export_prompts", "max_memory",
     }
 )  # fmt: skip
 """Settings a report leaves out (see :meth:`WarmthSettings.reported`): where files go, what is
@@ -135,6 +135,12 @@ class WarmthSettings:
     """Whether the cache directory was chosen by the user (else the default may be skipped)."""
     report: Path | None = None
     """Where to write the JSON report, if anywhere."""
+    html: Path | None = None
+    """Where to write the HTML report, if anywhere."""
+    markdown: Path | None = None
+    """Where to write the Markdown summary, if anywhere (besides ``$GITHUB_STEP_SUMMARY``)."""
+    baseline: Path | None = None
+    """An earlier JSON report to compare this run with, if any."""
     export_prompts: Path | None = None
     """Where to write the plan's prompts for recorded replies, if anywhere."""
     trust_remote_code: bool = False
@@ -222,7 +228,17 @@ class WarmthSettings:
                 "--warmth-sequential tests for any rise in error rate; it cannot be combined "
                 "with --warmth-margin or --warmth-noninferiority: drop one of them"
             )
-        report = get(ropt.REPORT)
+        outputs = {
+            option: _output_file(option, path(option, get(option))) if get(option) else None
+            for option in (ropt.REPORT, ropt.HTML, ropt.MARKDOWN)
+        }
+        baseline_raw = get(ropt.BASELINE_REPORT)
+        baseline = path(ropt.BASELINE_REPORT, baseline_raw) if baseline_raw else None
+        if baseline is not None and not baseline.is_file():
+            raise pytest.UsageError(
+                f"{ropt.BASELINE_REPORT.flag}={baseline_raw}: no such file ({baseline}); pass "
+                "the JSON report of an earlier run (written with --warmth-report)"
+            )
         export = (
             path(ropt.EXPORT_PROMPTS, get(ropt.EXPORT_PROMPTS))
             if get(ropt.EXPORT_PROMPTS)
@@ -291,7 +307,10 @@ class WarmthSettings:
             recorded_labels=get(ropt.RECORDED_LABELS),
             cache=cache,
             cache_explicit=bool(cache_raw) and cache is not None,
-            report=path(ropt.REPORT, report) if report else None,
+            report=outputs[ropt.REPORT],
+            html=outputs[ropt.HTML],
+            markdown=outputs[ropt.MARKDOWN],
+            baseline=baseline,
             export_prompts=export,
             trust_remote_code=bool(get(ropt.TRUST_REMOTE_CODE)),
             allow_pickle=bool(get(ropt.ALLOW_PICKLE)),
@@ -308,6 +327,28 @@ def _check_writable(path: Path, flag: str, why: str) -> None:
             f"{flag}={path}: cannot write there ({existing} is not a writable directory); "
             "choose a directory you can write to"
         )
+
+
+def _output_file(option: opt.Option, path: Path) -> Path:
+    """``path``, once it is clear a file can be written there (checked before any work).
+
+    Raises:
+        pytest.UsageError: ``path`` is a directory, or its nearest existing parent is not a
+            writable directory.
+    """
+    if path.is_dir():
+        raise pytest.UsageError(
+            f"{option.flag}={path} is a directory; pass a file path, e.g. {path / 'warmth.out'}"
+        )
+    if path.exists() and not os.access(path, os.W_OK):
+        raise pytest.UsageError(f"{option.flag}={path}: the file is not writable; choose another")
+    existing = next((p for p in path.parents if p.exists()), None)
+    if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise pytest.UsageError(
+            f"{option.flag}={path}: cannot write there ({existing} is not a writable "
+            "directory); choose a path you can write to"
+        )
+    return path
 
 
 def _unique(values: tuple[str, ...]) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 BUILTIN = (
     "pytest_warmth.reporting.terminal",
     "pytest_warmth.reporting.json_report",
+    "pytest_warmth.reporting.html_report",
 )
 """Modules whose ``reporter(config)`` returns the plugin object to register (or ``None``)."""
 
