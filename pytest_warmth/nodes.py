@@ -33,6 +33,31 @@ class Runner(Protocol):
         ...
 
 
+def _number(value: float) -> float:
+    return float(f"{value:.6g}")
+
+
+def cell_properties(result: CellResult) -> list[tuple[str, object]]:
+    """The cell's figures as flat, typed JUnit properties (``warmth.<name>``).
+
+    One value per property, numbers as numbers, so Jenkins, GitLab and Azure can show and
+    trend them: suite, context, belief, n, b, c, both error rates, delta, the interval, p, the
+    adjusted p, the verdict and the items used.
+    """
+    used = result.n if result.items_used is None else result.items_used
+    pairs: list[tuple[str, object]] = [
+        ("suite", result.suite), ("context", result.context), ("belief", result.belief),
+        ("scoring", result.scoring), ("n", result.n), ("b", result.b), ("c", result.c),
+        ("base_error", _number(result.base_error_rate)),
+        ("tuned_error", _number(result.tuned_error_rate)), ("delta", _number(result.delta)),
+        ("ci_lower", _number(result.ci_lower)), ("ci_upper", _number(result.ci_upper)),
+        ("interval", result.interval), ("p", _number(result.pvalue)),
+        ("p_adjusted", _number(result.p_adjusted)), ("correction", result.correction),
+        ("verdict", result.verdict), ("items_used", used),
+    ]  # fmt: skip
+    return [(f"warmth.{name}", value) for name, value in pairs]
+
+
 class WarmthGateCollector(pytest.Collector):
     """Parent node of the gate items (node id ``warmth``)."""
 
@@ -63,9 +88,7 @@ class WarmthGateItem(_WarmthItem):
     def runtest(self) -> None:
         """Evaluate (once per run, for every selected cell) and check this cell's verdict."""
         result = self.runner.result_for(self.cell)
-        self.user_properties.append(
-            ("warmth", {k: v for k, v in result.to_dict().items() if k != "items"})
-        )
+        self.user_properties.extend(cell_properties(result))
         strict = self.runner.settings.strict
         if result.verdict == FAIL or (strict and result.verdict in (INCONCLUSIVE, UNTESTABLE)):
             raise WarmthAssertionError(verdicts.explain(result, strict=strict))
@@ -90,8 +113,14 @@ class WarmthHuntItem(_WarmthItem):
     def runtest(self) -> None:
         """Hunt; fail with the minimal failing variants, if any."""
         result = self.runner.hunt(self.suite, self.prop)
-        self.user_properties.append(
-            ("warmth_hunt", {"examples": result.examples, "model_calls": result.model_calls})
+        self.user_properties.extend(
+            [
+                ("warmth.suite", self.suite),
+                ("warmth.property", self.prop),
+                ("warmth.examples", result.examples),
+                ("warmth.model_calls", result.model_calls),
+                ("warmth.findings", len(result.findings)),
+            ]
         )
         if result.findings:
             found = "\n".join(f.message for f in result.findings)

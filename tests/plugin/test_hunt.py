@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,7 @@ def test_hunt_finds_saves_and_replays_the_planted_weakness(
         "--warmth-max-examples=100",
         f"--warmth-save-failures={found}",
         f"--warmth-report={report}",
+        f"--junitxml={pytester.path / 'junit.xml'}",
     )
     result.assert_outcomes(failed=3)  # the gate cell and both hunts
     result.stdout.fnmatch_lines(
@@ -56,6 +58,17 @@ def test_hunt_finds_saves_and_replays_the_planted_weakness(
             "*variant: tiny-0* (context=*, belief=none): *sad*",
         ]
     )
+    # JUnit: each hunt item carries its figures as flat properties, its findings as failure.
+    cases = {c.get("name"): c for c in ET.parse(pytester.path / "junit.xml").iter("testcase")}
+    hunt = cases["tiny[keeps_answer]"]
+    props = {p.get("name"): p.get("value") for p in hunt.iter("property")}
+    assert props["warmth.suite"] == "tiny"
+    assert props["warmth.property"] == "keeps_answer"
+    assert props["warmth.findings"] == "3"
+    assert int(props["warmth.examples"] or 0) > 0
+    failure = hunt.find("failure")
+    assert failure is not None
+    assert "3 minimal failing variant(s)" in (failure.text or "")
     # The hunt's findings are not gate cells: the report holds the one gate cell only.
     assert [c["cell"] for c in json.loads(report.read_text())["cells"]] == ["tiny[sad]"]
     # Saved, they run as a fixed suite, asked exactly as they failed (plain, no belief).
