@@ -24,6 +24,7 @@ from pytest_warmth.backends.protocol import (
 from pytest_warmth.errors import ModelSpecError
 from pytest_warmth.gate import GatePlan, build_plan, cell_messages
 from pytest_warmth.reporting import BUILTIN as BUILTIN_REPORTERS
+from pytest_warmth.reporting.baseline import check_comparable, load_baseline
 from pytest_warmth.run import JUDGE_BASE, GateRun
 from pytest_warmth.session import WarmthSession, hash_memo
 from pytest_warmth.settings import WarmthSettings
@@ -50,10 +51,15 @@ def start_gate(config: pytest.Config, settings: WarmthSettings) -> WarmthSession
     if isinstance(models, ChecksPrompts):
         generated = [c for c in plan.cells if plan.scoring[c.suite] == GENERATE]
         models.check_prompts([m for cell in generated for m in cell_messages(plan, cell)])
+    baseline = None
+    if settings.baseline is not None:  # refused before anything is loaded
+        baseline = load_baseline(settings.baseline)
+        check_comparable(baseline, settings.reported() | plan.identity(), settings.baseline)
     judge: ResolvedModel | None = None
     if settings.judge is not None and settings.judge.strip().lower() != JUDGE_BASE:
         judge = registry.resolve_model(settings.judge, request)
     run = GateRun(settings, plan, models, judge=judge)
+    run.baseline = baseline
     if not config.option.collectonly:
         run.calibrate_graders()  # a weak judge is refused before it grades anything
     for name in BUILTIN_REPORTERS:

@@ -8,8 +8,10 @@ a multiplicity correction across the run's cells.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from pytest_warmth import contexts
 from pytest_warmth.errors import WarmthError
@@ -50,6 +52,24 @@ class GatePlan:
     """Generate mode: most new tokens per reply."""
     unclear: str = DEFAULT_UNCLEAR
     """Generate mode: a reply without an answer counts as ``wrong``, ``right`` or ``exclude``."""
+
+    def identity(self) -> dict[str, Any]:
+        """What decides the items asked and their scoring, as a report records it.
+
+        The suites' names, their scoring modes, and per suite its version, item count and a
+        digest of its (sampled) item ids: two runs with equal identities asked the same items.
+        """
+        items = {
+            name: {
+                "version": suite.version,
+                "n": len(suite.probes),
+                "items": hashlib.sha256(
+                    "\n".join(sorted(p.id for p in suite.probes)).encode()
+                ).hexdigest()[:16],
+            }
+            for name, suite in self.suites.items()
+        }
+        return {"suites": list(self.suites), "scoring": dict(self.scoring), "suite_items": items}
 
     def cell_suite(self, cell: Cell) -> ProbeSuite:
         """The suite of ``cell`` with the items asked in it.

@@ -14,6 +14,8 @@ FAIL = "FAIL"
 INCONCLUSIVE = "INCONCLUSIVE"
 UNTESTABLE = "UNTESTABLE"
 VERDICTS = (PASS, FAIL, INCONCLUSIVE, UNTESTABLE)
+SEVERITY = (FAIL, INCONCLUSIVE, UNTESTABLE, PASS)
+"""Verdicts from the one a reader must see first to the last."""
 
 
 def cell_id(suite: str, context: str, belief: str) -> str:

@@ -31,6 +31,7 @@ from pytest_warmth.calibration import (
     load_labelled,
 )
 from pytest_warmth.errors import WarmthError
+from pytest_warmth.progress import Lines, ProgressTracker, Terminal
 from pytest_warmth.results import CellResult, RunResult, cell_id, paired_counts
 from pytest_warmth.settings import WarmthSettings
 
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
     from pytest_warmth.judge import Judge
     from pytest_warmth.verdicts import PairedCell
 
-PROGRESS_EVERY_S = 10.0
 JUDGE_BASE = "base"
 """``--warmth-judge=base`` grades with the base side already loaded."""
 
@@ -52,7 +52,8 @@ class GateRun:
         plan: Suites, cells and scoring modes.
         models: Both models, resolved (not loaded).
         judge: The judge model resolved, or ``None`` (no judge, or ``base``).
-        say: Writes one progress line.
+        say: Writes one line (the run's news).
+        terminal: Where progress lines go (by default each through ``say``, no TTY).
     """
 
     def __init__(
@@ -63,16 +64,20 @@ class GateRun:
         *,
         judge: ResolvedModel | None = None,
         say: Callable[[str], None] = lambda line: None,
+        terminal: Terminal | None = None,
     ) -> None:
         self.settings, self.plan, self.models = settings, plan, models
         self.judge_model = judge
         self.say = say
+        self.terminal: Terminal = terminal or Lines(lambda line: self.say(line))
         self.loaded: ModelPair | None = None
         self.judge: Judge | None = None
         self.load_seconds = 0.0
         self.results: dict[gate.Cell, CellResult] = {}
         self.amplifications: list[verdicts.Amplification] = []
         self.findings: list[Finding] = []
+        self.baseline: dict[str, Any] | None = None
+        """An earlier run's report to compare with (``--warmth-baseline-report``), checked."""
         self.answer_cache: AnswerCache | None = None
         self.cache_stats: CacheStats | None = None
         self._sides: ModelPair | None = None
@@ -247,10 +252,9 @@ class GateRun:
         """The results of ``cells`` (in order) with the settings and model identities."""
         settings = self.settings.reported()
         settings.update(
-            suites=list(self.plan.suites),
+            self.plan.identity(),
             contexts=sorted({c.context for c in cells}),
             beliefs=sorted({c.belief for c in cells}),
-            scoring=dict(self.plan.scoring),
         )
         return RunResult(
             settings=settings,
@@ -323,15 +327,6 @@ class GateRun:
             f"({names}); re-run them with --warmth-probes={target}"
         )
 
-    def progress(self, label: str) -> Any:
-        """A ``progress(done, total)`` callback that says a line at most every 10 s."""
-        last = [time.perf_counter()]
-
-        def report(done: int, total: int) -> None:
-            now = time.perf_counter()
-            if done < total and now - last[0] < PROGRESS_EVERY_S:
-                return
-            last[0] = now
-            self.say(f"warmth: {label}: {done}/{total} items")
-
-        return report
+    def progress(self, label: str) -> ProgressTracker:
+        """A ``progress(done, total)`` callback: throttled lines with rate and time left."""
+        return ProgressTracker(label, self.terminal)

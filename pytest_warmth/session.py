@@ -10,6 +10,7 @@ reporters (:func:`pytest_warmth.hookspecs.pytest_warmth_report`).
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -51,7 +52,8 @@ class WarmthSession:
         self.memo = memo
         self.selected: list[gate.Cell] = []
         self.error: Exception | None = None
-        run.say = self._write
+        self.terminal = ReporterTerminal(config)
+        run.say, run.terminal = self.terminal.line, self.terminal
 
     # -- hooks ----------------------------------------------------------------------------
 
@@ -152,6 +154,8 @@ class WarmthSession:
                 self.run.evaluate(self.selected)
             except Exception as exc:  # noqa: BLE001 - reported by every gate item instead
                 self.error = exc
+            finally:
+                self.terminal.end_line()
         return (yield)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -160,7 +164,17 @@ class WarmthSession:
         self.run.save_findings()
         if not self.run.results:
             return
-        report = WarmthReport(self.run_result(), self.settings, self.config)
+        result = self.run_result()
+        comparison = None
+        if self.run.baseline is not None and self.settings.baseline is not None:
+            from pytest_warmth.reporting.baseline import compare
+
+            comparison = compare(self.run.baseline, result, self.settings.baseline)
+        report = WarmthReport(result, self.settings, self.config, comparison=comparison)
+        if comparison is not None:
+            from pytest_warmth.reporting.baseline import comparison_lines
+
+            report.notes.extend(comparison_lines(comparison))
         line = self.run.cache_line()
         if line is not None:
             report.notes.append(line)
@@ -197,14 +211,66 @@ class WarmthSession:
         if cache is not None:
             cache.set(HASH_CACHE_KEY, self.memo)
 
-    def _write(self, line: str) -> None:
-        """Write a progress line to the terminal (not under -q), around output capturing."""
-        if self.config.get_verbosity() < 0:
-            return
+
+class ReporterTerminal:
+    """Lines through pytest's terminal reporter, around output capturing; nothing under -q.
+
+    On a TTY one progress line can be rewritten in place (:mod:`pytest_warmth.progress`);
+    any other line first finishes it.
+    """
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.open = False
+
+    @property
+    def quiet(self) -> bool:
+        """``-q`` (or quieter): write nothing."""
+        return self.config.get_verbosity() < 0
+
+    @property
+    def tty(self) -> bool:
+        """Whether the terminal reporter writes to a TTY."""
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is None:
+        return reporter is not None and bool(reporter.isatty)
+
+    @contextlib.contextmanager
+    def _reporter(self) -> Iterator[Any]:
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is None or self.quiet:
+            yield None
             return
         capture = self.config.pluginmanager.get_plugin("capturemanager")
         with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
-            reporter.ensure_newline()
-            reporter.write_line(line)
+            yield reporter
+
+    def line(self, text: str) -> None:
+        """Write ``text`` as a line of its own."""
+        with self._reporter() as reporter:
+            if reporter is not None:
+                self._finish(reporter)
+                reporter.ensure_newline()
+                reporter.write_line(text)
+
+    def rewrite(self, text: str) -> None:
+        """Replace the open line with ``text`` (cut to the terminal's width), left open."""
+        with self._reporter() as reporter:
+            if reporter is None:
+                return
+            if not self.open:
+                reporter.ensure_newline()
+            width = self.config.get_terminal_writer().fullwidth
+            reporter.rewrite(text[: max(width - 1, 1)], erase=True)
+            reporter.flush()
+            self.open = True
+
+    def end_line(self) -> None:
+        """Finish the line left open by :meth:`rewrite`, if any."""
+        with self._reporter() as reporter:
+            if reporter is not None:
+                self._finish(reporter)
+
+    def _finish(self, reporter: Any) -> None:
+        if self.open:
+            reporter.write("\n", flush=True)
+            self.open = False

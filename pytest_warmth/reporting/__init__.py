@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pytest
 
+    from pytest_warmth.reporting.baseline import Comparison
     from pytest_warmth.results import RunResult
     from pytest_warmth.settings import WarmthSettings
 
@@ -20,6 +21,7 @@ BUILTIN = (
     "pytest_warmth.reporting.terminal",
     "pytest_warmth.reporting.json_report",
     "pytest_warmth.reporting.html_report",
+    "pytest_warmth.reporting.markdown",
 )
 """Modules whose ``reporter(config)`` returns the plugin object to register (or ``None``)."""
 
@@ -33,9 +35,11 @@ class WarmthReport:
         settings: The run's validated settings (report paths among them).
         config: The pytest configuration (for reporters that need pytest's own channels).
         notes: Lines for the terminal summary, after the table (e.g. a file written).
+        comparison: This run against the baseline report, when one was given.
     """
 
     run: RunResult
     settings: WarmthSettings
     config: pytest.Config
     notes: list[str] = field(default_factory=list)
+    comparison: Comparison | None = None

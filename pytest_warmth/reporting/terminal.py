@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pytest_warmth.results import CellResult, RunResult
+from pytest_warmth.results import FAIL, INCONCLUSIVE, PASS, CellResult, RunResult
 
 if TYPE_CHECKING:
     import pytest
@@ -21,8 +21,20 @@ def _pair(base: float | None, tuned: float | None) -> str:
     return f"{base:.0%}->{tuned:.0%}"
 
 
+MARKUP = {FAIL: {"red": True}, PASS: {"green": True}, INCONCLUSIVE: {"yellow": True}}
+"""How a row is coloured by its verdict where the terminal has markup (UNTESTABLE: plain)."""
+
+
 def summary_lines(cells: Sequence[CellResult]) -> Iterator[str]:
     """One aligned row per cell, after a header row, then a line per non-PASS explanation.
+
+    The lines of :func:`summary_rows`, without their verdicts.
+    """
+    return (line for line, _ in summary_rows(cells))
+
+
+def summary_rows(cells: Sequence[CellResult]) -> Iterator[tuple[str, str | None]]:
+    """Each line of :func:`summary_lines` with the verdict it shows (``None``: the header).
 
     Optional columns appear only when some cell has them: ``used`` (sequential mode),
     ``refused`` (generate mode: refusals base/tuned and items excluded), ``no answer``
@@ -44,6 +56,7 @@ def summary_lines(cells: Sequence[CellResult]) -> Iterator[str]:
         + (("flip",) if flips else ())
     )
     rows: list[tuple[str, ...]] = [header]
+    verdicts: list[str | None] = [None, *(cell.verdict for cell in cells)]
     for cell in cells:
         row: tuple[str, ...] = (
             cell.cell_id,
@@ -69,14 +82,14 @@ def summary_lines(cells: Sequence[CellResult]) -> Iterator[str]:
             row += (_pair(cell.base_flip, cell.tuned_flip),)
         rows.append(row)
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    for row in rows:
+    for row, verdict in zip(rows, verdicts, strict=True):
         first = row[0].ljust(widths[0])
         pairs = zip(row[1:], widths[1:], strict=True)
         rest = "  ".join(value.rjust(width) for value, width in pairs)
-        yield f"{first}  {rest}".rstrip()
+        yield f"{first}  {rest}".rstrip(), verdict
     for cell in cells:
-        if cell.verdict != "PASS" and cell.reason:
-            yield f"{cell.cell_id} {cell.verdict}: {cell.reason}"
+        if cell.verdict != PASS and cell.reason:
+            yield f"{cell.cell_id} {cell.verdict}: {cell.reason}", cell.verdict
 
 
 def amplification_lines(run: RunResult) -> Iterator[str]:
@@ -101,13 +114,17 @@ class TerminalReporter:
         self.report = report
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        """Print one row per evaluated cell, the amplification warnings and the notes."""
+        """Print one row per cell, the amplification warnings and the notes.
+
+        Rows (and their explanations) are coloured by verdict where the terminal has markup.
+        """
         report = self.report
         if report is None or not report.run.cells:
             return
         terminalreporter.section("warmth gate")
-        for line in summary_lines(report.run.cells):
-            terminalreporter.write_line(line)
+        for line, verdict in summary_rows(report.run.cells):
+            markup = MARKUP.get(verdict, {}) if verdict is not None else {}
+            terminalreporter.write_line(line, **markup)
         for line in amplification_lines(report.run):
             terminalreporter.write_line(line, yellow=line.startswith("WARNING"))
         for line in report.notes:
