@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pytest_warmth import atomic
 from pytest_warmth.reporting import html_sections as sections
+from pytest_warmth.reporting.baseline import Comparison
 from pytest_warmth.results import RunResult
 
 if TYPE_CHECKING:
@@ -68,12 +68,14 @@ SCRIPT = """
     shown.textContent = 'showing ' + count + ' of ' + items.length;
     var hash = Object.keys(want).filter(function (k) { return want[k]; })
       .map(function (k) { return k + '=' + encodeURIComponent(want[k]); }).join('&');
-    history.replaceState(null, '', hash ? '#' + hash : location.pathname);
+    history.replaceState(null, '', hash ? '#' + hash : location.pathname + location.search);
   }
   location.hash.slice(1).split('&').forEach(function (pair) {
     var parts = pair.split('=');
     var select = document.querySelector('select[data-filter="' + parts[0] + '"]');
-    if (select && parts.length === 2) { select.value = decodeURIComponent(parts[1]); }
+    if (select && parts.length === 2) {
+      try { select.value = decodeURIComponent(parts[1]); } catch (e) { select.value = ''; }
+    }
   });
   selects.forEach(function (s) { s.addEventListener('change', apply); });
   apply();
@@ -84,8 +86,8 @@ SCRIPT = """
 _SCRIPT_HASH = "sha256-" + base64.b64encode(hashlib.sha256(SCRIPT.encode()).digest()).decode()
 
 
-def render(run: RunResult, extra: Sequence[str] = ()) -> str:
-    """The whole page for ``run``; ``extra`` sections (markup) go after the verdict banner.
+def render(run: RunResult, comparison: Comparison | None = None) -> str:
+    """The whole page for ``run``, with what changed since the baseline when given.
 
     The page's content policy lets only this module's own script run (by its hash): even a
     reply that slipped past escaping could not execute.
@@ -96,7 +98,7 @@ def render(run: RunResult, extra: Sequence[str] = ()) -> str:
         (
             sections.header(run),
             sections.banner(cells),
-            *extra,
+            sections.changes(comparison) if comparison is not None else "",
             sections.forest(cells, min_effect) if cells else "",
             sections.cell_table(cells),
             sections.panels(cells) if cells else "",
@@ -125,7 +127,7 @@ class HtmlReporter:
     def pytest_warmth_report(self, report: WarmthReport) -> None:
         """Write the page (see :func:`pytest_warmth.hookspecs.pytest_warmth_report`)."""
         try:
-            atomic.write_text(self.path, render(report.run))
+            atomic.write_text(self.path, render(report.run, report.comparison))
         except OSError as exc:
             report.notes.append(f"warmth: cannot write the HTML report to {self.path}: {exc}")
             return

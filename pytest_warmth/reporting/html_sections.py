@@ -11,8 +11,17 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Any
 
+from pytest_warmth.reporting.baseline import UNCHANGED, Comparison, change_rows
 from pytest_warmth.reporting.svg import COLOURS, error_panel, forest_plot, legend
-from pytest_warmth.results import FAIL, VERDICTS, CellResult, ItemOutcome, RunResult, cell_id
+from pytest_warmth.results import (
+    FAIL,
+    SEVERITY,
+    VERDICTS,
+    CellResult,
+    ItemOutcome,
+    RunResult,
+    cell_id,
+)
 
 RIGHT_TO_WRONG = "right-to-wrong"
 WRONG_TO_RIGHT = "wrong-to-right"
@@ -100,7 +109,7 @@ def forest(cells: Sequence[CellResult], min_effect: float) -> str:
 
 def cell_table(cells: Sequence[CellResult]) -> str:
     """Every cell's numbers, failing cells first."""
-    order = sorted(cells, key=lambda c: VERDICTS.index(c.verdict) if c.verdict in VERDICTS else 9)
+    order = sorted(cells, key=lambda c: SEVERITY.index(c.verdict))
     rows = (
         (
             escape(c.cell_id), str(c.n), f"{c.base_error_rate:.1%}", f"{c.tuned_error_rate:.1%}",
@@ -239,4 +248,23 @@ def discordant(cells: Sequence[CellResult]) -> str:
         f'<section id="items"><h2>Discordant items ({len(entries)})</h2>'
         f'<form class="filters">{filters} <output id="shown"></output></form>'
         f'{empty}<div id="item-list">{"".join(entries)}</div></section>'
+    )
+
+
+def changes(comparison: Comparison) -> str:
+    """What changed since the baseline report, new failures first."""
+    rows = [
+        (escape(cell), escape(kind), escape(verdicts), escape(deltas), escape(moved))
+        for cell, kind, verdicts, deltas, moved in change_rows(comparison)
+        if kind != UNCHANGED
+    ]
+    table = (
+        _table(("cell", "change", "verdict", "δ", "δ moved"), rows)
+        if rows
+        else "<p>Every cell has the verdict it had.</p>"
+    )
+    return (
+        f'<section id="changes"><h2>Since {escape(comparison.baseline)} '
+        f"({escape(comparison.baseline_date)})</h2>"
+        f'<p class="tally">{escape(comparison.summary())}</p>{table}</section>'
     )

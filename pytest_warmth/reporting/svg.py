@@ -17,6 +17,8 @@ COLOURS = {FAIL: "#c62828", PASS: "#2e7d32", INCONCLUSIVE: "#e08a00", UNTESTABLE
 """One colour per verdict, shared by the plot, the banner and the tables."""
 BASE_COLOUR, TUNED_COLOUR = "#90a4ae", "#6a1b9a"
 """Bars of the base model and of the tuned model."""
+_MARK = "#37474f"
+"""The minimum-effect line: dark grey, so red keeps meaning FAIL."""
 _FONT = 'font-family="system-ui, sans-serif" font-size="12"'
 
 
@@ -45,7 +47,7 @@ def forest_plot(cells: Sequence[CellResult], min_effect: float) -> str:
     high = max([min_effect, *(c.ci_upper for c in cells)], default=0.1)
     pad = 0.05 * (high - low or 1.0)
     low, high = max(-1.0, low - pad), min(1.0, high + pad)
-    width, height = label_width + plot_width + 20, top + row * len(cells) + bottom
+    width, height = label_width + plot_width + 60, top + row * len(cells) + bottom
 
     def x(value: float) -> float:
         return round(label_width + (value - low) / (high - low) * plot_width, 1)
@@ -58,6 +60,8 @@ def forest_plot(cells: Sequence[CellResult], min_effect: float) -> str:
         "\u2212 base</text>",
     ]
     axis_y = top + row * len(cells)
+    # The label sits under its line, or ends there when the line is near the right edge.
+    anchor = "end" if x(min_effect) > label_width + 0.8 * plot_width else "middle"
     for tick in _ticks(low, high):
         parts.append(
             f'<line x1="{x(tick)}" y1="{top - 6}" x2="{x(tick)}" y2="{axis_y}" '
@@ -67,8 +71,8 @@ def forest_plot(cells: Sequence[CellResult], min_effect: float) -> str:
     parts.append(
         f'<line x1="{x(0)}" y1="{top - 8}" x2="{x(0)}" y2="{axis_y}" stroke="#37474f"/>'
         f'<line class="min-effect" x1="{x(min_effect)}" y1="{top - 8}" x2="{x(min_effect)}" '
-        f'y2="{axis_y}" stroke="#c62828" stroke-dasharray="5 4"/>'
-        f'<text x="{x(min_effect)}" y="{axis_y + 32}" text-anchor="middle" fill="#c62828">'
+        f'y2="{axis_y}" stroke="{_MARK}" stroke-dasharray="5 4"/>'
+        f'<text x="{x(min_effect)}" y="{axis_y + 32}" text-anchor="{anchor}" fill="{_MARK}">'
         f"min effect {_percent(min_effect)}</text>"
     )
     for index, cell in enumerate(cells):
