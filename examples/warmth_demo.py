@@ -86,10 +86,14 @@ def measure_warmth(adapter: Path) -> dict[str, dict[str, float]]:
 
 
 def run_gate(adapter: Path, report: Path, limit: int | None, extra: Sequence[str]) -> int:
-    """The gate as a real pytest run; its output goes straight to the terminal."""
+    """The gate as a real pytest run; its output goes straight to the terminal.
+
+    It writes the JSON report and, beside it, the HTML report people look at.
+    """
     command = [
         sys.executable, "-m", "pytest", "-m", "warmth", "-p", "no:cacheprovider",
         f"--warmth-model={adapter}", f"--warmth-report={report}",
+        f"--warmth-html={report.with_suffix('.html')}",
         *([f"--warmth-limit={limit}"] if limit else []), *extra,
     ]  # fmt: skip
     print("[demo] " + " ".join(command[1:]), flush=True)
@@ -119,7 +123,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         summary = {"persona": persona, "training": record, "warmth": scores, "gate_exit": code}
         (args.workdir / f"demo-{persona}.json").write_text(json.dumps(summary, indent=2))
         verdict = {0: "passed", 1: "FAILED (the gate caught a regression)"}.get(code, "errored")
-        print(f"[demo] {persona}: the gate {verdict}; report {report}", flush=True)
+        print(
+            f"[demo] {persona}: the gate {verdict}; report {report}, open "
+            f"{report.with_suffix('.html')} in a browser",
+            flush=True,
+        )
         # A gate that ran and failed the adapter is the demo working; only errors fail it.
         worst = max(worst, code if code not in (0, 1) else 0)
     return worst

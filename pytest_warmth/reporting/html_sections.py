@@ -86,7 +86,7 @@ def banner(cells: Sequence[CellResult]) -> str:
     counts = {v: sum(1 for c in cells if c.verdict == v) for v in VERDICTS}
     worst = next((v for v in VERDICTS if v != "PASS" and counts[v] and v == FAIL), None)
     state = "fail" if worst else ("pass" if counts["PASS"] == len(cells) and cells else "open")
-    title = {"fail": "FAIL", "pass": "PASS", "open": "NO FAILURE, NOT ALL PASS"}[state]
+    title = {"fail": "FAIL", "pass": "PASS", "open": "INCONCLUSIVE: no cell failed"}[state]
     tally = " · ".join(f"{counts[v]} {v}" for v in VERDICTS if counts[v])
     failing = [c for c in cells if c.verdict == FAIL]
     items = "".join(f"<li><b>{escape(c.cell_id)}</b>: {escape(c.reason)}</li>" for c in failing)
