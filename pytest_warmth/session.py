@@ -179,6 +179,10 @@ class WarmthSession:
         if line is not None:
             report.notes.append(line)
         self.config.hook.pytest_warmth_report(report=report)
+        if report.failures:
+            # A report the user asked for and did not get fails the run (its lines print last).
+            report.notes.extend(report.failures)
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
 
     # -- what the items ask ---------------------------------------------------------------
 

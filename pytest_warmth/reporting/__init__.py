@@ -36,6 +36,8 @@ class WarmthReport:
         config: The pytest configuration (for reporters that need pytest's own channels).
         notes: Lines for the terminal summary, after the table (e.g. a file written).
         comparison: This run against the baseline report, when one was given.
+        failures: Reports that could not be written, one line each; the session prints them
+            and makes the exit code non-zero.
     """
 
     run: RunResult
@@ -43,3 +45,4 @@ class WarmthReport:
     config: pytest.Config
     notes: list[str] = field(default_factory=list)
     comparison: Comparison | None = None
+    failures: list[str] = field(default_factory=list)

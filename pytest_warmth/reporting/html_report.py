@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pytest_warmth import atomic
 from pytest_warmth.reporting import html_sections as sections
 from pytest_warmth.reporting.baseline import Comparison
+from pytest_warmth.reporting.files import FileReporter
 from pytest_warmth.results import RunResult
 
 if TYPE_CHECKING:
@@ -118,20 +117,14 @@ def render(run: RunResult, comparison: Comparison | None = None) -> str:
     )
 
 
-class HtmlReporter:
+class HtmlReporter(FileReporter):
     """Writes the HTML report where ``--warmth-html`` says."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    what = "HTML report"
 
-    def pytest_warmth_report(self, report: WarmthReport) -> None:
-        """Write the page (see :func:`pytest_warmth.hookspecs.pytest_warmth_report`)."""
-        try:
-            atomic.write_text(self.path, render(report.run, report.comparison))
-        except OSError as exc:
-            report.notes.append(f"warmth: cannot write the HTML report to {self.path}: {exc}")
-            return
-        report.notes.append(f"warmth: HTML report written to {self.path}")
+    def render(self, report: WarmthReport) -> str:
+        """The page."""
+        return render(report.run, report.comparison)
 
 
 def reporter(config: pytest.Config) -> HtmlReporter | None:

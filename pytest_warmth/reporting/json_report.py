@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pytest_warmth import atomic
-from pytest_warmth.results import RunResult
+from pytest_warmth.reporting.files import FileReporter
 
 if TYPE_CHECKING:
     import pytest
@@ -15,29 +13,14 @@ if TYPE_CHECKING:
     from pytest_warmth.reporting import WarmthReport
 
 
-def write_json(run: RunResult, path: Path) -> None:
-    """Write ``run`` to ``path`` through a temporary file and an atomic rename.
-
-    Raises:
-        OSError: The directory cannot be created or written.
-    """
-    atomic.write_text(path, json.dumps(run.to_dict(), indent=2, sort_keys=False) + "\n")
-
-
-class JsonReporter:
+class JsonReporter(FileReporter):
     """Writes the JSON report where ``--warmth-report`` says."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    what = "JSON report"
 
-    def pytest_warmth_report(self, report: WarmthReport) -> None:
-        """Write the file (see :func:`pytest_warmth.hookspecs.pytest_warmth_report`)."""
-        try:
-            write_json(report.run, self.path)
-        except OSError as exc:
-            report.notes.append(f"warmth: cannot write the report to {self.path}: {exc}")
-            return
-        report.notes.append(f"warmth: JSON report written to {self.path}")
+    def render(self, report: WarmthReport) -> str:
+        """The run as versioned JSON."""
+        return json.dumps(report.run.to_dict(), indent=2, sort_keys=False) + "\n"
 
 
 def reporter(config: pytest.Config) -> JsonReporter | None:

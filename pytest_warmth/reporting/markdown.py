@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pytest_warmth import atomic
 from pytest_warmth.reporting.baseline import UNCHANGED, Comparison, change_rows
+from pytest_warmth.reporting.files import FileReporter
 from pytest_warmth.results import FAIL, SEVERITY, VERDICTS, RunResult
 
 if TYPE_CHECKING:
@@ -110,30 +110,33 @@ def artifacts(settings: WarmthSettings) -> dict[str, str]:
     return {name: str(path) for name, path in named.items() if path is not None}
 
 
-class MarkdownReporter:
+class MarkdownReporter(FileReporter):
     """Writes the summary to ``--warmth-markdown`` and appends it to the step summary."""
 
+    what = "Markdown summary"
+
     def __init__(self, path: Path | None, step_summary: Path | None) -> None:
-        self.path = path
+        super().__init__(path or Path())
+        self.to_file = path is not None
         self.step_summary = step_summary
+
+    def render(self, report: WarmthReport) -> str:
+        """The summary."""
+        return render(report.run, report.comparison, artifacts(report.settings))
 
     def pytest_warmth_report(self, report: WarmthReport) -> None:
         """Write the summary (see :func:`pytest_warmth.hookspecs.pytest_warmth_report`)."""
-        text = render(report.run, report.comparison, artifacts(report.settings))
-        if self.path is not None:
-            try:
-                atomic.write_text(self.path, text)
-                report.notes.append(f"warmth: Markdown summary written to {self.path}")
-            except OSError as exc:
-                report.notes.append(f"warmth: cannot write the Markdown to {self.path}: {exc}")
-        if self.step_summary is not None:
-            try:
-                with self.step_summary.open("a", encoding="utf-8") as handle:
-                    handle.write(text)
-            except OSError as exc:
-                report.notes.append(
-                    f"warmth: cannot append to ${STEP_SUMMARY} ({self.step_summary}): {exc}"
-                )
+        if self.to_file:
+            super().pytest_warmth_report(report)
+        if self.step_summary is None:
+            return
+        try:
+            with self.step_summary.open("a", encoding="utf-8") as handle:
+                handle.write(self.render(report))
+        except OSError as exc:
+            report.failures.append(
+                f"warmth: cannot append to ${STEP_SUMMARY} ({self.step_summary}): {exc}"
+            )
 
 
 def reporter(config: pytest.Config) -> MarkdownReporter | None:
