@@ -120,7 +120,7 @@ def build_plan(settings: WarmthSettings, bundled: Sequence[ProbeSuite] | None = 
     bad = [name for name in beliefs if name not in contexts.BELIEFS]
     if bad:
         raise WarmthError(f"unknown belief {bad[0]!r}; choose from: {', '.join(contexts.BELIEFS)}")
-    warnings = []
+    warnings = list(settings.warnings)
     suites: dict[str, ProbeSuite] = {}
     limit = settings.limit if settings.limit is not None else profile.limit()
     for name in wanted:

@@ -265,8 +265,9 @@ def register(parser: pytest.Parser) -> None:
             {"action": "store_true"}
             if option.kind == "flag"
             else {
+                # Values are parsed by the settings, so that a bad one is one clear line
+                # naming the flag (argparse would print its usage line first).
                 "action": "append" if option.kind == "list" else "store",
-                "type": option.parse,
                 "metavar": option.metavar,
             }
         )

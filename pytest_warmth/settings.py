@@ -20,7 +20,7 @@ NOT_REPORTED = frozenset(
     {
         "probe_paths", "hunt", "max_examples", "save_failures", "cache_explicit", "report",
         "html", "markdown", "baseline", "trust_remote_code", "allow_pickle", "concurrency",
-        "request_timeout", "api_key_env", "export_prompts", "max_memory",
+        "request_timeout", "api_key_env", "export_prompts", "max_memory", "warnings",
     }
 )  # fmt: skip
 """Settings a report leaves out (see :meth:`WarmthSettings.reported`): where files go, what is
@@ -147,6 +147,8 @@ class WarmthSettings:
     """Whether model repositories may run their own code."""
     allow_pickle: bool = False
     """Whether pickle weight files may be loaded."""
+    warnings: tuple[str, ...] = ()
+    """Options given that have no effect in this combination (shown as pytest warnings)."""
 
     def reported(self) -> dict[str, Any]:
         """The settings a report records (paths as text, tuples as lists).
@@ -186,6 +188,7 @@ class WarmthSettings:
             value, from_cli = _lookup(config, option)
             if from_cli:
                 given_on_cli.append(option.flag)
+                _check_not_empty(option, value)
             base_dir = cli_dir if from_cli else ini_dir
             values[option.dest] = (value, base_dir)
 
@@ -267,6 +270,17 @@ class WarmthSettings:
                 _check_writable(cache, ropt.CACHE.flag, "the answer cache lives in it")
             else:
                 cache = default_cache_directory()
+        ignored = []
+        if get(ropt.NO_CACHE) and cache_raw:
+            ignored.append(
+                f"{ropt.CACHE.flag} has no effect: {ropt.NO_CACHE.flag} turns the answer cache "
+                "off; drop one of them"
+            )
+        if save_path is not None and not get(opt.HUNT):
+            ignored.append(
+                f"{opt.SAVE_FAILURES.flag} has no effect without {opt.HUNT.flag} (it saves what "
+                "the hunt finds); add --warmth-hunt"
+            )
         return cls(
             model=model,
             base=get(opt.BASE) or None,
@@ -314,6 +328,7 @@ class WarmthSettings:
             export_prompts=export,
             trust_remote_code=bool(get(ropt.TRUST_REMOTE_CODE)),
             allow_pickle=bool(get(ropt.ALLOW_PICKLE)),
+            warnings=tuple(ignored),
         )
 
 
@@ -351,6 +366,20 @@ def _output_file(option: opt.Option, path: Path) -> Path:
     return path
 
 
+def _check_not_empty(option: opt.Option, value: Any) -> None:
+    """Refuse an option given an empty value (``--warmth-model=$MODEL`` with ``$MODEL`` unset).
+
+    Raises:
+        pytest.UsageError: Names the option and what to do.
+    """
+    empty = value == "" or (isinstance(value, tuple) and any(str(v).strip() == "" for v in value))
+    if option.kind != "flag" and (empty or (isinstance(value, str) and not value.strip())):
+        raise pytest.UsageError(
+            f"{option.flag} was given an empty value (an unset environment variable?); "
+            f"give it a value, or leave the option out"
+        )
+
+
 def _unique(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
 
@@ -361,18 +390,34 @@ def _lookup(config: pytest.Config, option: opt.Option) -> tuple[Any, bool]:
     if option.kind == "flag":
         if cli:
             return True, True
-        return bool(config.getini(option.dest)), False
+        try:
+            return bool(config.getini(option.dest)), False
+        except (ValueError, pytest.UsageError) as exc:  # pytest 9 raises UsageError
+            where = f" in {config.inipath}" if config.inipath else ""
+            raise pytest.UsageError(
+                f"ini option {option.dest}{where}: {exc}; write true or false "
+                f"(or pass {option.flag} on the command line)"
+            ) from None
     if option.kind == "list":
         if cli:
-            return tuple(cli), True
+            return tuple(_parse_flag(option, item) for item in cli), True
         raw_list = config.getini(option.dest) or []
         return tuple(_parse_ini(option, item) for item in raw_list), False
     if cli is not None:
-        return cli, True
+        return _parse_flag(option, cli), True
     raw = config.getini(option.dest)
     if raw in ("", None):
         return option.default, False
     return _parse_ini(option, str(raw)), False
+
+
+def _parse_flag(option: opt.Option, raw: str) -> Any:
+    if raw.strip() == "":
+        return raw  # refused with its own line (an empty value)
+    try:
+        return option.parse(raw)
+    except argparse.ArgumentTypeError as exc:
+        raise pytest.UsageError(f"{option.flag}={raw}: {exc}") from None
 
 
 def _parse_ini(option: opt.Option, raw: str) -> Any:

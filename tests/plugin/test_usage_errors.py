@@ -20,14 +20,14 @@ def assert_usage_error(result: pytest.RunResult, *patterns: str) -> None:
 @pytest.mark.parametrize(
     ("args", "pattern"),
     [
-        (["--warmth-alpha=1.5"], "*argument --warmth-alpha: alpha must be in (0, 1), got 1.5*"),
+        (["--warmth-alpha=1.5"], "ERROR: --warmth-alpha=1.5: alpha must be in (0, 1), got 1.5*"),
         (["--warmth-alpha=x"], "*alpha must be a number in (0, 1), got 'x'*"),
-        (["--warmth-limit=ten"], "*argument --warmth-limit: limit must be a positive integer*"),
+        (["--warmth-limit=ten"], "ERROR: --warmth-limit=ten: limit must be a positive integer*"),
         (["--warmth-limit=0"], "*limit must be a positive integer, got 0*"),
         (["--warmth-dtype=int8"], "*unknown dtype 'int8'; choose one of*"),
         (
             ["--warmth-margin=1.2"],
-            "*argument --warmth-margin: margin must be in [[]0, 1), got 1.2*",
+            "ERROR: --warmth-margin=1.2: margin must be in [[]0, 1), got 1.2*",
         ),
         (["--warmth-min-effect=0"], "*min effect must be in (0, 1), got 0*"),
         (["--warmth-test=fisher"], "*unknown test 'fisher'; choose one of: midp, exact, *"),
@@ -93,7 +93,10 @@ def test_judge_path_missing(pytester: pytest.Pytester, zero_adapter: Path) -> No
 def test_judge_that_cannot_be_loaded(pytester: pytest.Pytester, zero_adapter: Path) -> None:
     broken = pytester.mkdir("broken-judge")
     (broken / "config.json").write_text('{"model_type": "llama", "vocab_size": "many"}')
-    (broken / "model.safetensors").write_bytes(b"not safetensors")
+    # whole weights (the files are checked before loading), a config that cannot load
+    safetensors_torch = pytest.importorskip("safetensors.torch")
+    torch = pytest.importorskip("torch")
+    safetensors_torch.save_file({"w": torch.zeros(2, 2)}, str(broken / "model.safetensors"))
     result = pytester.runpytest(
         f"--warmth-model={zero_adapter}",
         "--warmth-scoring=generate",

@@ -23,7 +23,8 @@ from pytest_warmth.option_values import parse_max_memory
 def gpus(count: int) -> Any:
     """What the decision reads from torch: whether CUDA is there and how many GPUs it sees."""
     cuda = SimpleNamespace(is_available=lambda: count > 0, device_count=lambda: count)
-    return SimpleNamespace(cuda=cuda)
+    mps = SimpleNamespace(is_available=lambda: False)
+    return SimpleNamespace(cuda=cuda, backends=SimpleNamespace(mps=mps))
 
 
 @pytest.mark.parametrize(
@@ -48,6 +49,7 @@ def test_memory_budget_goes_to_accelerate() -> None:
     ("name", "count", "memory", "message"),
     [("shard", 0, "", "splits a model across CUDA GPUs, but none is visible"),
      ("cuda", 0, "", "no CUDA device is visible; use cpu"),
+     ("mps", 0, "", "--warmth-device=mps but no Apple GPU (MPS) is available"),
      ("shard", 2, "0=10GiB,2=10GiB", "names GPU 2, but 2 GPU(s) are visible")],
 )  # fmt: skip
 def test_impossible_placements_are_one_line(

@@ -88,9 +88,7 @@ def resolve_device(name: str) -> str:
     if name == SHARD:
         name = "auto"
     if name != "auto":
-        if name == "cuda" and not torch.cuda.is_available():
-            raise ModelLoadError("--warmth-device=cuda but no CUDA device is visible; use cpu")
-        return name
+        return plan_placement(name, (), torch).device
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 

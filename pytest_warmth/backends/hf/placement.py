@@ -85,7 +85,17 @@ def plan_placement(name: str, max_memory: Sequence[tuple[str, str]], torch: Any)
         return Placement("cuda" if gpus else "cpu")
     if name == "cuda" and not gpus:
         raise ModelLoadError("--warmth-device=cuda but no CUDA device is visible; use cpu")
+    if name == "mps" and not _mps_available(torch):
+        raise ModelLoadError(
+            "--warmth-device=mps but no Apple GPU (MPS) is available to this torch build; "
+            "use cpu (or auto)"
+        )
     return Placement(name)
+
+
+def _mps_available(torch: Any) -> bool:
+    backend = getattr(getattr(torch, "backends", None), "mps", None)
+    return bool(backend is not None and backend.is_available())
 
 
 def device_groups(module: Any) -> dict[str, list[str]]:

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pytest_warmth.backends.hf.weight_files import check_gguf, check_safetensors
 from pytest_warmth.errors import ModelSpecError
 from pytest_warmth.hub import hub_offline
 
@@ -129,6 +130,11 @@ def resolve_spec(
         path = (cwd or Path.cwd()) / path
     if path.exists():
         return _local_spec(text, path, flag=flag, allow_pickle=allow_pickle)
+    if path.is_symlink():
+        raise ModelSpecError(
+            f"{flag}={raw}: {path} is a link to {os.readlink(path)}, which does not exist; "
+            "fix the link or pass the model's real location"
+        )
     if text.lower() in EMBEDDED_ALIASES:
         return ModelSpec(text, SpecKind.GGUF, path=embedded_model_path(), embedded=True)
     if _HUB_ID.match(text) and not text.startswith((".", "~")) and not text.endswith(".gguf"):
@@ -187,6 +193,7 @@ def same_location(a: ModelSpec, b: ModelSpec) -> bool:
 def _local_spec(raw: str, path: Path, *, flag: str, allow_pickle: bool) -> ModelSpec:
     if path.is_file():
         if path.suffix.lower() == ".gguf":
+            check_gguf(path, flag=flag, raw=raw)
             return ModelSpec(raw, SpecKind.GGUF, path=path)
         if path.suffix.lower() in PICKLE_SUFFIXES or path.suffix.lower() == ".safetensors":
             raise ModelSpecError(
@@ -205,6 +212,7 @@ def _local_spec(raw: str, path: Path, *, flag: str, allow_pickle: bool) -> Model
         return ModelSpec(raw, SpecKind.DIRECTORY, path=path)
     ggufs = sorted(path.glob("*.gguf"))
     if len(ggufs) == 1:
+        check_gguf(ggufs[0], flag=flag, raw=raw)
         return ModelSpec(raw, SpecKind.GGUF, path=ggufs[0])
     if len(ggufs) > 1:
         names = ", ".join(p.name for p in ggufs)
@@ -221,7 +229,10 @@ def _check_weights(
     path: Path, raw: str, *, flag: str, allow_pickle: bool, stem: str | None
 ) -> None:
     files = [p for p in path.iterdir() if p.is_file() and (stem is None or p.stem == stem)]
-    if any(p.suffix == ".safetensors" for p in files):
+    safetensors = [p for p in files if p.suffix == ".safetensors"]
+    for weights in safetensors:
+        check_safetensors(weights, flag=flag, raw=raw)
+    if safetensors:
         return
     pickles = sorted(p.name for p in files if p.suffix.lower() in PICKLE_SUFFIXES)
     if pickles and not allow_pickle:
@@ -242,6 +253,11 @@ def _adapter_base(adapter: ModelSpec, *, cwd: Path | None, allow_pickle: bool) -
         config = json.loads(config_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ModelSpecError(f"{config_path}: cannot read adapter config: {exc}") from None
+    if not isinstance(config, dict):
+        raise ModelSpecError(
+            f"{config_path}: an adapter config must be a JSON object, this one is a "
+            f"{type(config).__name__}; save the adapter again (PEFT's save_pretrained)"
+        )
     name = config.get("base_model_name_or_path")
     if not name:
         raise ModelSpecError(
