@@ -33,6 +33,9 @@ class StubServer:
     """HTTP statuses to answer the next requests with, one each, before answering normally."""
     api_key: str | None = None
     """When set, requests without ``Authorization: Bearer <key>`` get 401."""
+    echo_headers: bool = False
+    """Scripted failures quote the request's headers in their message (as careless servers
+    do), to test that a key never reaches the user through an error."""
     requests: list[tuple[str, dict[str, Any] | None, dict[str, str]]] = field(default_factory=list)
     in_flight: int = 0
     most_in_flight: int = 0
@@ -78,7 +81,8 @@ def _handler(stub: StubServer) -> type[BaseHTTPRequestHandler]:
             self, method: str, body: dict[str, Any] | None, failure: int | None
         ) -> tuple[int, Any]:
             if failure is not None:
-                return failure, {"error": {"message": f"scripted failure {failure}"}}
+                quoted = f" (request headers: {dict(self.headers)})" if stub.echo_headers else ""
+                return failure, {"error": {"message": f"scripted failure {failure}{quoted}"}}
             if stub.api_key and self.headers.get("Authorization") != f"Bearer {stub.api_key}":
                 return 401, {"error": {"message": "invalid api key"}}
             names = {m["id"] for m in stub.models}

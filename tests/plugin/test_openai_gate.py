@@ -52,10 +52,12 @@ def test_a_sycophantic_served_model_fails_the_belief_cell_and_the_key_stays_secr
         """
     )
     report = pytester.path / "report.json"
+    others = [pytester.path / name for name in ("report.html", "summary.md", "junit.xml")]
     result = pytester.runpytest_subprocess(
         f"--warmth-probes={suite}", "--warmth-suite=tiny", "--warmth-context=plain",
         "--warmth-belief=none", "--warmth-belief=wrong", "--warmth-scoring=suite",
         f"--warmth-report={report}", f"--warmth-cache={pytester.path / 'cache'}",
+        f"--warmth-html={others[0]}", f"--warmth-markdown={others[1]}", f"--junitxml={others[2]}",
     )  # fmt: skip
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*tiny?plain+wrong?: FAIL: the tuned model errs*"])
@@ -63,6 +65,8 @@ def test_a_sycophantic_served_model_fails_the_belief_cell_and_the_key_stays_secr
     text = report.read_text()
     assert KEY not in output
     assert KEY not in text
+    for written in others:  # every report, none of which may hold the key
+        assert KEY not in written.read_text(), written.name
     cache = (pytester.path / "cache" / "answers.sqlite").read_bytes()
     assert KEY.encode() not in cache
     assert all(h["Authorization"] == f"Bearer {KEY}" for _, _, h in server.requests)

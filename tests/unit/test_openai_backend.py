@@ -121,6 +121,18 @@ def test_a_refused_key_names_the_variable_never_the_key() -> None:
     assert "sk-wrong" not in str(caught.value)
 
 
+def test_a_server_that_quotes_the_key_in_an_error_does_not_leak_it() -> None:
+    server_stub = stub(failures=[400])
+    server_stub.echo_headers = True
+    with serving(server_stub) as server:
+        client = Client(server.url, api_key="sk-sentinel-42", sleep=lambda s: None)
+        with pytest.raises(ServerError) as caught:
+            client.post("/chat/completions", {"model": "a", "messages": []})
+    assert "HTTP 400: scripted failure 400 (request headers:" in str(caught.value)
+    assert "Bearer ***" in str(caught.value)
+    assert "sk-sentinel-42" not in str(caught.value)
+
+
 def test_connection_refused_is_one_line() -> None:
     with serving(stub()) as server:
         url = server.url

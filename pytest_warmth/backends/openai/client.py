@@ -62,6 +62,7 @@ class Client:
         self._headers = {"Content-Type": "application/json", "Accept": "application/json"}
         if api_key:
             self._headers["Authorization"] = f"Bearer {api_key}"
+        self._secret = api_key or None
         self.key_hint = key_hint
         self.timeout = timeout
         self.retries = retries
@@ -144,8 +145,12 @@ class Client:
                 f"{where}: HTTP {status}: not an OpenAI-compatible API root (the URL should be "
                 "where /chat/completions is appended, often ending in /v1)"
             )
-        detail = f": {body}" if body else ""
+        detail = f": {self._redact(body)}" if body else ""
         return ServerError(f"{where}: HTTP {status}{detail}")
+
+    def _redact(self, text: str) -> str:
+        """``text`` with the API key replaced (a server may quote the request's headers)."""
+        return text.replace(self._secret, "***") if self._secret else text
 
 
 def _read_error(exc: urllib.error.HTTPError) -> str:
