@@ -7,26 +7,32 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 from pytest_warmth.errors import ProbeSuiteError
-from pytest_warmth.suites import ProbeSuite
+from pytest_warmth.suites import ProbeSuite, slugify
 
 
 def filter_tags(suite: ProbeSuite, tags: Iterable[str]) -> ProbeSuite:
     """The items that carry any of ``tags`` (all items when ``tags`` is empty).
 
+    A tag also matches as its slug, so a source's own category name (``"Indexical Error:
+    Time"``) finds the items tagged ``indexical-error-time``.
+
     Raises:
         ProbeSuiteError: No item of the suite carries any of the tags.
     """
-    wanted = set(tags)
-    if not wanted:
+    asked = set(tags)
+    if not asked:
         return suite
+    wanted = asked | {slugify(tag) for tag in asked}
     kept = tuple(p for p in suite.probes if wanted.intersection(p.tags))
     if not kept:
+        known = sorted({tag for probe in suite.probes for tag in probe.tags})
+        shown = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
         raise ProbeSuiteError(
             suite.source,
             None,
             "tags",
-            f"no item of suite {suite.name!r} carries {' or '.join(sorted(wanted))}; "
-            "check --warmth-tag",
+            f"no item of suite {suite.name!r} carries {' or '.join(sorted(asked))}; "
+            f"check --warmth-tag (its tags: {shown or 'none'})",
         )
     return suite.with_probes(kept)
 

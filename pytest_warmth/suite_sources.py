@@ -5,7 +5,7 @@ A ``--warmth-probes`` entry is a path (a YAML/JSONL suite file or a folder of th
 by name: the built-in public-dataset loaders (:mod:`pytest_warmth.public_datasets`), and any
 package's through the ``pytest_warmth.suite_sources`` entry-point group, whose object is a
 :class:`SuiteSource` or a callable without arguments that returns one. Nothing here is
-imported before a source is used.
+imported before a source is used. Every suite a source returns passes :func:`check_suite`.
 """
 
 from __future__ import annotations
@@ -123,10 +123,11 @@ def load_suites(entries: Iterable[Path | str], *, seed: int = 0) -> dict[str, Pr
     source.
 
     Raises:
-        ProbeSuiteError: A file is invalid, missing, or reuses another file's suite name.
+        ProbeSuiteError: A file is invalid or missing, a directory holds no suite file, a
+            suite fails :func:`check_suite`, or one reuses another file's suite name.
         WarmthError: A source cannot load its location.
     """
-    from pytest_warmth.suites import load_suite, suite_files
+    from pytest_warmth.suites import load_suite
 
     suites: dict[str, ProbeSuite] = {}
     for entry in entries:
@@ -142,6 +143,7 @@ def load_suites(entries: Iterable[Path | str], *, seed: int = 0) -> dict[str, Pr
                 )
             loaded = [load_suite(file) for file in suite_files(root)]
         for suite in loaded:
+            check_suite(suite)
             if suite.name in suites:
                 raise ProbeSuiteError(
                     suite.source,
@@ -156,6 +158,69 @@ def load_suites(entries: Iterable[Path | str], *, seed: int = 0) -> dict[str, Pr
 
 def builtin_suites() -> dict[str, ProbeSuite]:
     """The suites shipped with the plugin."""
-    from pytest_warmth.suites import builtin_probe_dir
-
     return load_suites([builtin_probe_dir()])
+
+
+def builtin_probe_dir() -> Path:
+    """Where the built-in suites live: inside the wheel, or at the top of a source checkout."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "_probes", package.parent / "probes"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"built-in probes not found next to {package}")  # pragma: no cover
+
+
+def suite_files(path: Path) -> list[Path]:
+    """The suite files at ``path``: the file itself, or the suite files in a directory.
+
+    Raises:
+        ProbeSuiteError: A directory holds no suite file.
+    """
+    from pytest_warmth.suites import SUITE_SUFFIXES
+
+    if not path.is_dir():
+        return [path]
+    files = sorted(p for p in path.iterdir() if p.is_file())
+    suites = [p for p in files if p.suffix in SUITE_SUFFIXES]
+    if not suites:
+        held = ", ".join(p.name for p in files[:3]) + (", ..." if len(files) > 3 else "")
+        problem = f"no suite files ({', '.join('*' + s for s in SUITE_SUFFIXES)}) in this "
+        problem += f"directory ({f'it holds {held}' if files else 'it is empty'}); add one or "
+        raise ProbeSuiteError(str(path), None, None, problem + "pass a suite file")
+    return suites
+
+
+def check_suite(suite: ProbeSuite) -> None:
+    """Refuse a suite that would fail, or be scored wrongly, only once the models answer.
+
+    Every source's suites pass here (a suite file was already checked line by line): unique
+    ids; no text over :data:`~pytest_warmth.suites.MAX_TEXT_CHARS`; no blank question, choice
+    or alias; an answer template that formats a choice.
+
+    Raises:
+        ProbeSuiteError: Names the suite's file or source, the field and the item.
+    """
+    from pytest_warmth.suites import template_problem, text_problem
+
+    if (wrong := template_problem(suite.answer_template)) is not None:
+        raise ProbeSuiteError(suite.source, None, "answer_template", wrong)
+    seen: set[str] = set()
+    for probe in suite.probes:
+        if probe.id in seen or not probe.id.strip():
+            problem = f"item id {probe.id!r} is blank or used twice; give each item its own id"
+            raise ProbeSuiteError(suite.source, None, "id", problem)
+        seen.add(probe.id)
+        texts = [
+            ("question", "", probe.question, False),
+            ("answer", "", probe.answer, True),
+            ("incorrect", "", probe.incorrect, True),
+            *(("choices", f", choice {n}", c, False) for n, c in enumerate(probe.choices, 1)),
+            *(("aliases", f", alias {n}", a, False) for n, a in enumerate(probe.aliases, 1)),
+            *(("prompts", f" ({condition})", text, True) for condition, text in probe.prompts),
+        ]
+        for field, where, text, may_be_blank in texts:
+            issue = text_problem(text) if text.strip() or not may_be_blank else None
+            if issue is not None:
+                raise ProbeSuiteError(
+                    suite.source, None, field, f"item {probe.id!r}{where} is {issue}"
+                )
