@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from dataclasses import dataclass, fields
@@ -14,6 +13,7 @@ import pytest
 from pytest_warmth import option_values as values
 from pytest_warmth import options as opt
 from pytest_warmth import options_runtime as ropt
+from pytest_warmth.option_reading import check_not_empty, check_writable, lookup, output_file
 
 SETTINGS_KEY = pytest.StashKey["WarmthSettings"]()
 NOT_REPORTED = frozenset(
@@ -185,10 +185,10 @@ class WarmthSettings:
         values: dict[str, Any] = {}
         given_on_cli: list[str] = []
         for option in opt.OPTIONS:
-            value, from_cli = _lookup(config, option)
+            value, from_cli = lookup(config, option)
             if from_cli:
                 given_on_cli.append(option.flag)
-                _check_not_empty(option, value)
+                check_not_empty(option, value)
             base_dir = cli_dir if from_cli else ini_dir
             values[option.dest] = (value, base_dir)
 
@@ -232,7 +232,7 @@ class WarmthSettings:
                 "with --warmth-margin or --warmth-noninferiority: drop one of them"
             )
         outputs = {
-            option: _output_file(option, path(option, get(option))) if get(option) else None
+            option: output_file(option, path(option, get(option))) if get(option) else None
             for option in (ropt.REPORT, ropt.HTML, ropt.MARKDOWN)
         }
         baseline_raw = get(ropt.BASELINE_REPORT)
@@ -248,11 +248,11 @@ class WarmthSettings:
             else None
         )
         if export is not None:
-            _check_writable(export.parent, ropt.EXPORT_PROMPTS.flag, "the prompts file goes there")
+            check_writable(export.parent, ropt.EXPORT_PROMPTS.flag, "the prompts file goes there")
         save = get(opt.SAVE_FAILURES)
         save_path = path(opt.SAVE_FAILURES, save) if save else None
         if save_path is not None:
-            _check_writable(
+            check_writable(
                 save_path, opt.SAVE_FAILURES.flag, "one hunted-<suite>.yaml is written per suite"
             )
         calibration_raw = get(opt.JUDGE_CALIBRATION)
@@ -267,7 +267,7 @@ class WarmthSettings:
         if not get(ropt.NO_CACHE):
             if cache_raw:
                 cache = path(ropt.CACHE, cache_raw)
-                _check_writable(cache, ropt.CACHE.flag, "the answer cache lives in it")
+                check_writable(cache, ropt.CACHE.flag, "the answer cache lives in it")
             else:
                 cache = default_cache_directory()
         ignored = []
@@ -332,98 +332,5 @@ class WarmthSettings:
         )
 
 
-def _check_writable(path: Path, flag: str, why: str) -> None:
-    """Fail early (before any model is loaded) when the directory ``path`` cannot be written."""
-    if path.exists() and not path.is_dir():
-        raise pytest.UsageError(f"{flag}={path} is a file; pass a directory ({why})")
-    existing = next((p for p in [path, *path.parents] if p.exists()), None)
-    if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise pytest.UsageError(
-            f"{flag}={path}: cannot write there ({existing} is not a writable directory); "
-            "choose a directory you can write to"
-        )
-
-
-def _output_file(option: opt.Option, path: Path) -> Path:
-    """``path``, once it is clear a file can be written there (checked before any work).
-
-    Raises:
-        pytest.UsageError: ``path`` is a directory, or its nearest existing parent is not a
-            writable directory.
-    """
-    if path.is_dir():
-        raise pytest.UsageError(
-            f"{option.flag}={path} is a directory; pass a file path, e.g. {path / 'warmth.out'}"
-        )
-    if path.exists() and not os.access(path, os.W_OK):
-        raise pytest.UsageError(f"{option.flag}={path}: the file is not writable; choose another")
-    existing = next((p for p in path.parents if p.exists()), None)
-    if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise pytest.UsageError(
-            f"{option.flag}={path}: cannot write there ({existing} is not a writable "
-            "directory); choose a path you can write to"
-        )
-    return path
-
-
-def _check_not_empty(option: opt.Option, value: Any) -> None:
-    """Refuse an option given an empty value (``--warmth-model=$MODEL`` with ``$MODEL`` unset).
-
-    Raises:
-        pytest.UsageError: Names the option and what to do.
-    """
-    empty = value == "" or (isinstance(value, tuple) and any(str(v).strip() == "" for v in value))
-    if option.kind != "flag" and (empty or (isinstance(value, str) and not value.strip())):
-        raise pytest.UsageError(
-            f"{option.flag} was given an empty value (an unset environment variable?); "
-            f"give it a value, or leave the option out"
-        )
-
-
 def _unique(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(values))
-
-
-def _lookup(config: pytest.Config, option: opt.Option) -> tuple[Any, bool]:
-    """Return ``(value, came_from_command_line)`` for one option."""
-    cli = config.getoption(option.dest)
-    if option.kind == "flag":
-        if cli:
-            return True, True
-        try:
-            return bool(config.getini(option.dest)), False
-        except (ValueError, pytest.UsageError) as exc:  # pytest 9 raises UsageError
-            where = f" in {config.inipath}" if config.inipath else ""
-            raise pytest.UsageError(
-                f"ini option {option.dest}{where}: {exc}; write true or false "
-                f"(or pass {option.flag} on the command line)"
-            ) from None
-    if option.kind == "list":
-        if cli:
-            return tuple(_parse_flag(option, item) for item in cli), True
-        raw_list = config.getini(option.dest) or []
-        return tuple(_parse_ini(option, item) for item in raw_list), False
-    if cli is not None:
-        return _parse_flag(option, cli), True
-    raw = config.getini(option.dest)
-    if raw in ("", None):
-        return option.default, False
-    return _parse_ini(option, str(raw)), False
-
-
-def _parse_flag(option: opt.Option, raw: str) -> Any:
-    if raw.strip() == "":
-        return raw  # refused with its own line (an empty value)
-    try:
-        return option.parse(raw)
-    except argparse.ArgumentTypeError as exc:
-        raise pytest.UsageError(f"{option.flag}={raw}: {exc}") from None
-
-
-def _parse_ini(option: opt.Option, raw: str) -> Any:
-    try:
-        return option.parse(raw)
-    except argparse.ArgumentTypeError as exc:
-        raise pytest.UsageError(
-            f"ini option {option.dest} = {raw!r}: {exc} (or override it with {option.flag}=...)"
-        ) from None

@@ -98,7 +98,7 @@ def test_an_unsharded_model_sits_on_its_device() -> None:
 def test_a_bad_budget_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--warmth-model=smollm2", "--warmth-max-memory=0=lots")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--warmth-max-memory: expected DEVICE=SIZE pairs such as*"])
+    result.stderr.fnmatch_lines(["ERROR: --warmth-max-memory=0=lots: expected DEVICE=SIZE pairs*"])
 
 
 def test_accelerate_places_a_real_model(alpha_model: Path, beta_adapter: Path) -> None:
