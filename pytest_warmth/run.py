@@ -9,13 +9,18 @@ pytest session drives it and passes ``say`` for progress lines.
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pytest_warmth import environment, evaluation, gate, verdicts
-from pytest_warmth.answer_cache import CHUNK_BATCHES, AnswerCache, CachedSide, CacheStats
+from pytest_warmth.answer_cache import (
+    CHUNK_BATCHES,
+    AnswerCache,
+    CachedSide,
+    CacheStats,
+    CacheUnavailable,
+)
 from pytest_warmth.backends.protocol import (
     LoadOptions,
     ModelPair,
@@ -117,7 +122,7 @@ class GateRun:
         """The loaded pair, each side through the answer cache (opened on first use).
 
         Raises:
-            WarmthError: An explicitly chosen cache cannot be opened.
+            WarmthError: A model cannot be loaded (an unusable cache is said, never raised).
         """
         if self._sides is not None:
             return self._sides
@@ -135,16 +140,24 @@ class GateRun:
         return self._sides
 
     def _open_cache(self) -> AnswerCache | None:
+        """The answer cache, or ``None`` (said once why) when it is off or cannot be used.
+
+        The cache only saves time: a locked, foreign, full or unwritable one never fails the
+        run, and one that fails mid-run goes off, said once, for the rest of it.
+        """
         directory = self.settings.cache
         if directory is None:
             return None
+
+        def went_off(reason: str) -> None:
+            self.say(f"warmth: answer cache off for the rest of the run: {reason}")
+
         try:
-            cache = self.answer_cache = AnswerCache.in_directory(directory)
-        except (OSError, sqlite3.Error) as exc:
-            if self.settings.cache_explicit:
-                raise WarmthError(f"--warmth-cache={directory}: cannot open it: {exc}") from None
-            self.say(f"warmth: answer cache off: cannot open {directory}: {exc}")
+            cache = AnswerCache.in_directory(directory, notify=went_off)
+        except CacheUnavailable as exc:
+            self.say(f"warmth: answer cache off: {exc}; every answer is computed, none stored")
             return None
+        self.answer_cache = cache
         if cache.rebuilt:
             self.say(f"warmth: answer cache: {cache.rebuilt}")
         return cache
@@ -269,7 +282,7 @@ class GateRun:
         )
 
     def cache_line(self) -> str | None:
-        """How many answers the cache gave back, once it was used."""
+        """How many answers the cache gave back, once it was used (an interrupted run too)."""
         if self.cache_stats is None or self.answer_cache is None:
             return None
         stats = self.cache_stats
@@ -279,7 +292,7 @@ class GateRun:
         )
 
     def close(self) -> None:
-        """Close the answer cache (every answer is already committed)."""
+        """Close the answer cache (every answer is already committed); safe to call twice."""
         if self.answer_cache is not None:
             self.answer_cache.close()
 

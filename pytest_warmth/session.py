@@ -138,7 +138,8 @@ class WarmthSession:
         """Load the pair once per run and return its sides (through the answer cache).
 
         Raises:
-            WarmthError: A model cannot be loaded, or the answer cache cannot be opened.
+            WarmthError: A model cannot be loaded (an unusable answer cache only turns the
+                cache off, with one line).
         """
         try:
             self.run.load()
@@ -159,10 +160,17 @@ class WarmthSession:
         return (yield)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """Save the hunt's findings and hand the finished run to every reporter."""
+        """Save the hunt's findings and hand the finished run to every reporter.
+
+        A run without results (interrupted, or failed in the evaluation) still says what the
+        answer cache kept, so the next run's reuse is no surprise.
+        """
         self.run.close()
         self.run.save_findings()
         if not self.run.results:
+            line = self.run.cache_line()
+            if line is not None:
+                self.terminal.line(line)
             return
         result = self.run_result()
         comparison = None

@@ -171,11 +171,17 @@ def _load_full(
     copy = copies.find(spec.path, options["dtype"])
     if copy is not None:
         plain = ModelSpec(spec.raw, SpecKind.DIRECTORY, path=copy)
-        notes.append(f"{spec.path.name}: de-quantised copy reused from {copy}")
-        return load_tokenizer(plain, trust_remote_code=trust), load_model(plain, **options)
+        try:  # a copy that matches its manifest yet does not load is rebuilt, too
+            loaded = load_tokenizer(plain, trust_remote_code=trust), load_model(plain, **options)
+        except ModelLoadError as exc:
+            copies.discard(copy, str(exc))
+        else:
+            notes.append(f"{spec.path.name}: de-quantised copy reused from {copy}")
+            return loaded
     tokenizer = load_tokenizer(spec, trust_remote_code=trust)
     model = load_model(spec, **options)
     written = copies.store(model, tokenizer, spec.path, options["dtype"])
+    notes += copies.take_notes()
     if written is not None:
         notes.append(f"{spec.path.name}: de-quantised copy written to {written}")
     return tokenizer, model
