@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
+from urllib.parse import urlsplit
 
 FILE_SUFFIXES = (".jsonl", ".json", ".parquet", ".csv", ".txt", ".tsv", ".gz", ".zip", ".xlsx",
                  ".arrow", ".yaml", ".yml")  # fmt: skip
@@ -31,3 +33,20 @@ def looks_like_file(name: str) -> bool:
         or "\\" in name
         or name.count("/") > 1
     )
+
+
+def unreachable(timeout: float = 3.0) -> str | None:
+    """Why the hub cannot be reached now (one short phrase), or None when it answers.
+
+    One connection attempt to the hub's host (``$HF_ENDPOINT``, else huggingface.co): without a
+    network, a hub download would otherwise retry for a minute, printing a line per retry.
+    """
+    endpoint = os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
+    parts = urlsplit(endpoint)
+    host = parts.hostname or "huggingface.co"
+    port = parts.port or (80 if parts.scheme == "http" else 443)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return None
+    except OSError as exc:
+        return f"cannot reach {host}:{port} ({exc.strerror or exc})"

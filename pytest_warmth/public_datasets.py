@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_warmth.errors import MissingExtraError, ProbeSuiteError, WarmthError
-from pytest_warmth.hub import hub_offline, looks_like_file
+from pytest_warmth.hub import hub_offline, looks_like_file, unreachable
 from pytest_warmth.jsonlines import JsonLineError, json_objects
 from pytest_warmth.suites import N_CHOICES, Probe, ProbeSuite, slugify, text_problem
 
@@ -370,6 +370,9 @@ def _read_rows(kind: str, source: str, path: Path | None) -> Any:
         name = hub.name if source in ("hub", "default") else source
         if hub_offline():
             raise OSError(f"{name} is not a local file and HF_HUB_OFFLINE is set")
+        why = unreachable()
+        if why is not None:
+            raise OSError(why)
         return datasets.load_dataset(name, hub.config, split=hub.split)
     except Exception as exc:  # noqa: BLE001 - datasets/hub raise many types; one line for users
         cause: BaseException = exc

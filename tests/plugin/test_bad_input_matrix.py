@@ -203,7 +203,11 @@ CASES = {**OPTION, **MODEL, **OUTPUT}
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_bad_input(
-    pytester: pytest.Pytester, zero_adapter: Path, tiny_suite: Path, name: str
+    pytester: pytest.Pytester,
+    zero_adapter: Path,
+    tiny_suite: Path,
+    name: str,
+    record_property: Callable[[str, object], None],
 ) -> None:
     case = CASES[name]
     if case.ini:
@@ -215,6 +219,7 @@ def test_bad_input(
     errors = [line for line in output.splitlines() if line.startswith("ERROR:")]
     assert result.ret == pytest.ExitCode.USAGE_ERROR, output[-2000:]
     assert len(errors) == 1, errors
+    record_property("error_line", errors[0])  # the line, for the JUnit XML
     for fragment in case.says:
         assert fragment in errors[0], errors[0]
     assert "Traceback" not in output

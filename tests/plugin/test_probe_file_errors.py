@@ -8,6 +8,7 @@ line, item or row) and says how to fix it, no traceback, and no model loaded.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -268,6 +269,7 @@ def test_bad_probe_file_is_one_error_line(
     monkeypatch: pytest.MonkeyPatch,
     zero_adapter: Path,
     case: Case,
+    record_property: Callable[[str, object], None],
 ) -> None:
     if ":" in case.probes and not datasets_imported:
         pytest.skip("public-dataset files need the datasets package")
@@ -286,6 +288,7 @@ def test_bad_probe_file_is_one_error_line(
     errors = [line for line in output if line.startswith("ERROR:")]
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert len(errors) == 1, errors
+    record_property("error_line", errors[0])  # the line, for the JUnit XML
     assert case.where in errors[0]
     assert case.fix in errors[0]
     assert "Traceback" not in "\n".join(output)

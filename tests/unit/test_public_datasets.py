@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -127,3 +128,14 @@ def test_spec_syntax_and_load_suites(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "t.jsonl", TRUTHFULQA)
     suites = load_suites([f"truthfulqa:{path}"])
     assert list(suites) == ["truthfulqa"]
+
+
+def test_an_unreachable_hub_is_one_line_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # nothing listens on port 9
+    start = time.perf_counter()
+    with pytest.raises(WarmthError, match=r"truthfulqa:hub: cannot load the dataset .*cannot "
+                       r"reach 127\.0\.0\.1:9.*pass a local file"):  # fmt: skip
+        load_public_suite("truthfulqa", "hub")
+    assert time.perf_counter() - start < 10  # no minute of retries
