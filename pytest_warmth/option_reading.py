@@ -50,6 +50,18 @@ def output_file(option: opt.Option, path: Path) -> Path:
     return path
 
 
+def existing_file(option: opt.Option, raw: str, path: Path, what: str) -> Path:
+    """``path``, once it is clear it is a file to read.
+
+    Raises:
+        pytest.UsageError: Nothing is there, or a directory is; the line says what to pass.
+    """
+    if not path.is_file():
+        found = "a directory" if path.is_dir() else "no such file"
+        raise pytest.UsageError(f"{option.flag}={raw}: {found} ({path}); pass {what}")
+    return path
+
+
 def check_not_empty(option: opt.Option, value: Any) -> None:
     """Refuse an option given an empty value (``--warmth-model=$MODEL`` with ``$MODEL`` unset).
 

@@ -13,7 +13,13 @@ import pytest
 from pytest_warmth import option_values as values
 from pytest_warmth import options as opt
 from pytest_warmth import options_runtime as ropt
-from pytest_warmth.option_reading import check_not_empty, check_writable, lookup, output_file
+from pytest_warmth.option_reading import (
+    check_not_empty,
+    check_writable,
+    existing_file,
+    lookup,
+    output_file,
+)
 
 SETTINGS_KEY = pytest.StashKey["WarmthSettings"]()
 NOT_REPORTED = frozenset(
@@ -236,19 +242,18 @@ class WarmthSettings:
             for option in (ropt.REPORT, ropt.HTML, ropt.MARKDOWN)
         }
         baseline_raw = get(ropt.BASELINE_REPORT)
-        baseline = path(ropt.BASELINE_REPORT, baseline_raw) if baseline_raw else None
-        if baseline is not None and not baseline.is_file():
-            raise pytest.UsageError(
-                f"{ropt.BASELINE_REPORT.flag}={baseline_raw}: no such file ({baseline}); pass "
-                "the JSON report of an earlier run (written with --warmth-report)"
-            )
+        baseline = (
+            existing_file(ropt.BASELINE_REPORT, baseline_raw, path(ropt.BASELINE_REPORT,
+                          baseline_raw), "the JSON report of an earlier run (--warmth-report)")
+            if baseline_raw
+            else None
+        )  # fmt: skip
+        export_raw = get(ropt.EXPORT_PROMPTS)
         export = (
-            path(ropt.EXPORT_PROMPTS, get(ropt.EXPORT_PROMPTS))
-            if get(ropt.EXPORT_PROMPTS)
+            output_file(ropt.EXPORT_PROMPTS, path(ropt.EXPORT_PROMPTS, export_raw))
+            if export_raw
             else None
         )
-        if export is not None:
-            check_writable(export.parent, ropt.EXPORT_PROMPTS.flag, "the prompts file goes there")
         save = get(opt.SAVE_FAILURES)
         save_path = path(opt.SAVE_FAILURES, save) if save else None
         if save_path is not None:
@@ -256,12 +261,12 @@ class WarmthSettings:
                 save_path, opt.SAVE_FAILURES.flag, "one hunted-<suite>.yaml is written per suite"
             )
         calibration_raw = get(opt.JUDGE_CALIBRATION)
-        calibration = path(opt.JUDGE_CALIBRATION, calibration_raw) if calibration_raw else None
-        if calibration is not None and not calibration.is_file():
-            raise pytest.UsageError(
-                f"{opt.JUDGE_CALIBRATION.flag}={calibration_raw}: no such file ({calibration}); "
-                "pass a JSON-lines file of labelled replies"
-            )
+        calibration = (
+            existing_file(opt.JUDGE_CALIBRATION, calibration_raw, path(opt.JUDGE_CALIBRATION,
+                          calibration_raw), "a JSON-lines file of labelled replies")
+            if calibration_raw
+            else None
+        )  # fmt: skip
         cache_raw = get(ropt.CACHE)
         cache: Path | None = None
         if not get(ropt.NO_CACHE):

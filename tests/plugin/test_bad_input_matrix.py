@@ -197,6 +197,15 @@ OUTPUT = {
         run_model("--warmth-judge-calibration=labels.jsonl"),
         ("--warmth-judge-calibration", "no such file"),
     ),
+    "calibration-dir": Case(
+        run_model("--warmth-judge-calibration=."), ("--warmth-judge-calibration", "a directory")
+    ),
+    "baseline-dir": Case(
+        run_model("--warmth-baseline-report=."), ("--warmth-baseline-report", "a directory")
+    ),
+    "export-dir": Case(
+        run_model("--warmth-export-prompts=."), ("--warmth-export-prompts", "directory")
+    ),
 }
 CASES = {**OPTION, **MODEL, **OUTPUT}
 
