@@ -243,7 +243,10 @@ def _check_weights(
         )
     if not pickles:
         what = "adapter_model.safetensors" if stem else "*.safetensors"
-        raise ModelSpecError(f"{flag}={raw} has a config but no weight files ({what})")
+        raise ModelSpecError(
+            f"{flag}={raw} has a config but no weight files ({what}); save the model with its "
+            "weights (save_pretrained) or point at the folder that holds them"
+        )
 
 
 def _adapter_base(adapter: ModelSpec, *, cwd: Path | None, allow_pickle: bool) -> ModelSpec:
@@ -252,7 +255,10 @@ def _adapter_base(adapter: ModelSpec, *, cwd: Path | None, allow_pickle: bool) -
     try:
         config = json.loads(config_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ModelSpecError(f"{config_path}: cannot read adapter config: {exc}") from None
+        raise ModelSpecError(
+            f"{config_path}: cannot read adapter config ({exc}); fix the JSON or save the "
+            "adapter again (PEFT's save_pretrained)"
+        ) from None
     if not isinstance(config, dict):
         raise ModelSpecError(
             f"{config_path}: an adapter config must be a JSON object, this one is a "
