@@ -224,7 +224,7 @@ def test_bad_input(
     ctx = Ctx(pytester.path, zero_adapter, tiny_suite)
     args = case.build(ctx)
     result = pytester.runpytest("-p", "no:randomly", *args)
-    output = result.stdout.str() + result.stderr.str()
+    output = result.stdout.str() + "\n" + result.stderr.str()
     errors = [line for line in output.splitlines() if line.startswith("ERROR:")]
     assert result.ret == pytest.ExitCode.USAGE_ERROR, output[-2000:]
     assert len(errors) == 1, errors

@@ -383,6 +383,11 @@ def _first_line(exc: BaseException) -> str:
 
 
 def _load_message(what: str, spec: ModelSpec, exc: BaseException) -> str:
+    if "trust_remote_code" in str(exc) or "contains custom code" in str(exc):
+        return (
+            f"{spec.location} needs its own Python code to load its {what} (trust_remote_code), "
+            "which stays off; pass --warmth-trust-remote-code only if you trust its source"
+        )
     if spec.kind is SpecKind.HUB:
         return (
             f"cannot get the {what} of hub model {spec.hub_id} ({_first_line(exc)}); downloads "
