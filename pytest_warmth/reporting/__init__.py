@@ -22,6 +22,7 @@ BUILTIN = (
     "pytest_warmth.reporting.json_report",
     "pytest_warmth.reporting.html_report",
     "pytest_warmth.reporting.markdown",
+    "pytest_warmth.reporting.xdist_table",
 )
 """Modules whose ``reporter(config)`` returns the plugin object to register (or ``None``)."""
 

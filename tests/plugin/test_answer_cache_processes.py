@@ -183,6 +183,12 @@ def test_xdist_workers_share_the_cache_and_decide_as_one_process(
     seconds = time.perf_counter() - began
     assert "2 workers [4 items]" in output, output
     assert outcome(output) == solo[1]
+    # the controller shows the gate's table, rebuilt from the workers' reports
+    table = output.split("warmth gate (from the xdist workers)", 1)[1].splitlines()[1:6]
+    assert table[0].split()[:3] == ["cell", "n", "base"], table
+    rows = {row.split()[0]: row.split() for row in table[1:]}
+    for cell, verdict, b, c in solo[0]:
+        assert (rows[cell][-1], rows[cell][-5], rows[cell][-4]) == (verdict, str(b), str(c))
     assert cells(workdir) == solo[0]
     workers = [json.loads((workdir / f"gate-gw{i}.json").read_text()) for i in (0, 1)]
     for worker in workers:  # each worker loads the models and decides every cell...
