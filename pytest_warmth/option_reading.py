@@ -20,12 +20,7 @@ def check_writable(path: Path, flag: str, why: str) -> None:
     """Fail early (before any model is loaded) when the directory ``path`` cannot be written."""
     if path.exists() and not path.is_dir():
         raise pytest.UsageError(f"{flag}={path} is a file; pass a directory ({why})")
-    existing = next((p for p in [path, *path.parents] if p.exists()), None)
-    if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
-        raise pytest.UsageError(
-            f"{flag}={path}: cannot write there ({existing} is not a writable directory); "
-            "choose a directory you can write to"
-        )
+    _check_nearest_directory(flag, path, [path, *path.parents], "a directory")
 
 
 def output_file(option: opt.Option, path: Path) -> Path:
@@ -41,13 +36,18 @@ def output_file(option: opt.Option, path: Path) -> Path:
         )
     if path.exists() and not os.access(path, os.W_OK):
         raise pytest.UsageError(f"{option.flag}={path}: the file is not writable; choose another")
-    existing = next((p for p in path.parents if p.exists()), None)
+    _check_nearest_directory(option.flag, path, list(path.parents), "a path")
+    return path
+
+
+def _check_nearest_directory(flag: str, path: Path, candidates: list[Path], what: str) -> None:
+    """Refuse ``path`` when the first existing one of ``candidates`` is not a writable folder."""
+    existing = next((p for p in candidates if p.exists()), None)
     if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         raise pytest.UsageError(
-            f"{option.flag}={path}: cannot write there ({existing} is not a writable "
-            "directory); choose a path you can write to"
+            f"{flag}={path}: cannot write there ({existing} is not a writable directory); "
+            f"choose {what} you can write to"
         )
-    return path
 
 
 def existing_file(option: opt.Option, raw: str, path: Path, what: str) -> Path:

@@ -237,22 +237,17 @@ class WarmthSettings:
                 "--warmth-sequential tests for any rise in error rate; it cannot be combined "
                 "with --warmth-margin or --warmth-noninferiority: drop one of them"
             )
+
+        def to_read(option: opt.Option, what: str) -> Path | None:
+            raw = get(option)
+            return existing_file(option, raw, path(option, raw), what) if raw else None
+
         outputs = {
             option: output_file(option, path(option, get(option))) if get(option) else None
-            for option in (ropt.REPORT, ropt.HTML, ropt.MARKDOWN)
+            for option in (ropt.REPORT, ropt.HTML, ropt.MARKDOWN, ropt.EXPORT_PROMPTS)
         }
-        baseline_raw = get(ropt.BASELINE_REPORT)
-        baseline = (
-            existing_file(ropt.BASELINE_REPORT, baseline_raw, path(ropt.BASELINE_REPORT,
-                          baseline_raw), "the JSON report of an earlier run (--warmth-report)")
-            if baseline_raw
-            else None
-        )  # fmt: skip
-        export_raw = get(ropt.EXPORT_PROMPTS)
-        export = (
-            output_file(ropt.EXPORT_PROMPTS, path(ropt.EXPORT_PROMPTS, export_raw))
-            if export_raw
-            else None
+        baseline = to_read(
+            ropt.BASELINE_REPORT, "the JSON report of an earlier run (--warmth-report)"
         )
         save = get(opt.SAVE_FAILURES)
         save_path = path(opt.SAVE_FAILURES, save) if save else None
@@ -260,13 +255,7 @@ class WarmthSettings:
             check_writable(
                 save_path, opt.SAVE_FAILURES.flag, "one hunted-<suite>.yaml is written per suite"
             )
-        calibration_raw = get(opt.JUDGE_CALIBRATION)
-        calibration = (
-            existing_file(opt.JUDGE_CALIBRATION, calibration_raw, path(opt.JUDGE_CALIBRATION,
-                          calibration_raw), "a JSON-lines file of labelled replies")
-            if calibration_raw
-            else None
-        )  # fmt: skip
+        calibration = to_read(opt.JUDGE_CALIBRATION, "a JSON-lines file of labelled replies")
         cache_raw = get(ropt.CACHE)
         cache: Path | None = None
         if not get(ropt.NO_CACHE):
@@ -330,7 +319,7 @@ class WarmthSettings:
             html=outputs[ropt.HTML],
             markdown=outputs[ropt.MARKDOWN],
             baseline=baseline,
-            export_prompts=export,
+            export_prompts=outputs[ropt.EXPORT_PROMPTS],
             trust_remote_code=bool(get(ropt.TRUST_REMOTE_CODE)),
             allow_pickle=bool(get(ropt.ALLOW_PICKLE)),
             warnings=tuple(ignored),
