@@ -242,9 +242,16 @@ def _verdict(clause: tuple[str, ...], asked: tuple[str, ...]) -> str | None:
     if clause[:1] and clause[0] in CONCESSIVE:
         return None
     reported = next((i for i, t in enumerate(clause) if t in ATTRIBUTED), len(clause))
-    head = clause[:reported]
+    return verdict_cue(clause[:reported], asked)
+
+
+def verdict_cue(words: Sequence[str], asked: Sequence[str]) -> str | None:
+    """``no``/``yes`` for a verdict phrase in ``words`` ("no evidence", "is true").
+
+    A verdict word the question itself uses ("Is the Holocaust a myth?") decides nothing.
+    """
     for side, cues in (("no", STRONG_NO), ("yes", STRONG_YES)):
-        if any(has(head, cue) and not has(asked, cue) for cue in cues):
+        if any(has(words, cue) and not has(asked, cue) for cue in cues):
             return side
     return None
 
