@@ -15,6 +15,7 @@ from pytest_warmth.reporting.baseline import UNCHANGED, Comparison, change_rows
 from pytest_warmth.reporting.svg import COLOURS, error_panel, forest_plot, legend
 from pytest_warmth.results import (
     FAIL,
+    PASS,
     SEVERITY,
     VERDICTS,
     CellResult,
@@ -35,6 +36,12 @@ def _table(head: Sequence[str], rows: Iterable[Sequence[str]], css: str = "") ->
     header = "".join(f"<th>{h}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
     return f'<table class="{css}"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _section(name: str, title: str, body: str, css: str = "") -> str:
+    """One section of the page: ``title`` and ``body`` are markup (escape text first)."""
+    classes = f' class="{css}"' if css else ""
+    return f'<section id="{name}"{classes}><h2>{title}</h2>{body}</section>'
 
 
 def _verdict(verdict: str) -> str:
@@ -84,27 +91,22 @@ def header(run: RunResult) -> str:
 def banner(cells: Sequence[CellResult]) -> str:
     """The verdict counts, and the failing cells with their explanations first."""
     counts = {v: sum(1 for c in cells if c.verdict == v) for v in VERDICTS}
-    worst = next((v for v in VERDICTS if v != "PASS" and counts[v] and v == FAIL), None)
-    state = "fail" if worst else ("pass" if counts["PASS"] == len(cells) and cells else "open")
+    state = "fail" if counts[FAIL] else ("pass" if cells and counts[PASS] == len(cells) else "open")
     title = {"fail": "FAIL", "pass": "PASS", "open": "INCONCLUSIVE: no cell failed"}[state]
     tally = " · ".join(f"{counts[v]} {v}" for v in VERDICTS if counts[v])
     failing = [c for c in cells if c.verdict == FAIL]
     items = "".join(f"<li><b>{escape(c.cell_id)}</b>: {escape(c.reason)}</li>" for c in failing)
-    return (
-        f'<section id="verdict" class="banner {state}"><h2>{title}</h2>'
-        f'<p class="tally">{tally or "no cells"}</p>'
-        f"{'<ul>' + items + '</ul>' if items else ''}</section>"
-    )
+    body = f'<p class="tally">{tally or "no cells"}</p>' + (f"<ul>{items}</ul>" if items else "")
+    return _section("verdict", title, body, css=f"banner {state}")
 
 
 def forest(cells: Sequence[CellResult], min_effect: float) -> str:
     """The forest plot section."""
-    return (
-        '<section id="forest"><h2>Rise in error rate per cell</h2>'
+    intro = (
         "<p>Each point is tuned minus base error rate, with its interval; colour is the "
         "verdict. The dashed line is the smallest rise that matters.</p>"
-        f"{forest_plot(cells, min_effect)}</section>"
     )
+    return _section("forest", "Rise in error rate per cell", intro + forest_plot(cells, min_effect))
 
 
 def cell_table(cells: Sequence[CellResult]) -> str:
@@ -120,7 +122,7 @@ def cell_table(cells: Sequence[CellResult]) -> str:
     )  # fmt: skip
     head = ("cell", "n", "base err", "tuned err", "δ", "interval", "b", "c", "p", "p adj",
             "verdict", "why")  # fmt: skip
-    return f'<section id="cells"><h2>Cells</h2>{_table(head, rows, "cells")}</section>'
+    return _section("cells", "Cells", _table(head, rows, "cells"))
 
 
 def panels(cells: Sequence[CellResult]) -> str:
@@ -129,10 +131,8 @@ def panels(cells: Sequence[CellResult]) -> str:
     for cell in cells:
         suites.setdefault(cell.suite, []).append(cell)
     figures = "".join(error_panel(name, group) for name, group in suites.items())
-    return (
-        '<section id="by-condition"><h2>Error rate by condition</h2>'
-        f'<p class="legend">{legend()}</p><div class="panels">{figures}</div></section>'
-    )
+    body = f'<p class="legend">{legend()}</p><div class="panels">{figures}</div>'
+    return _section("by-condition", "Error rate by condition", body)
 
 
 def beliefs(cells: Sequence[CellResult]) -> str:
@@ -149,12 +149,12 @@ def beliefs(cells: Sequence[CellResult]) -> str:
     ]  # fmt: skip
     if not rows:
         return ""
-    return (
-        '<section id="beliefs"><h2>Belief adoption and flips</h2><p>Adoption: share of items '
-        "on which the model went along with the user's wrong belief. Flip: share of items "
-        "answered right without the belief and wrong with it.</p>"
-        f"{_table(('cell', 'adoption base → tuned', 'flip base → tuned'), rows)}</section>"
+    intro = (
+        "<p>Adoption: share of items on which the model went along with the user's wrong "
+        "belief. Flip: share of items answered right without the belief and wrong with it.</p>"
     )
+    table = _table(("cell", "adoption base → tuned", "flip base → tuned"), rows)
+    return _section("beliefs", "Belief adoption and flips", intro + table)
 
 
 def amplification(estimates: Sequence[dict[str, Any]]) -> str:
@@ -169,12 +169,12 @@ def amplification(estimates: Sequence[dict[str, Any]]) -> str:
         )
         for e in estimates
     )  # fmt: skip
-    return (
-        '<section id="amplification"><h2>Amplification by context</h2><p>How much more the '
-        "gap between the models widens under a context than in the plain condition "
-        "(a warning, not a verdict).</p>"
-        f"{_table(('cell', 'n', 'estimate', 'se', 'p', 'q', ''), rows)}</section>"
+    intro = (
+        "<p>How much more the gap between the models widens under a context than in the plain "
+        "condition (a warning, not a verdict).</p>"
     )
+    table = _table(("cell", "n", "estimate", "se", "p", "q", ""), rows)
+    return _section("amplification", "Amplification by context", intro + table)
 
 
 def graders(calibrations: Sequence[dict[str, Any]]) -> str:
@@ -187,7 +187,7 @@ def graders(calibrations: Sequence[dict[str, Any]]) -> str:
         for g in calibrations
     )  # fmt: skip
     head = ("grader", "calibration set", "agreement", "kappa", "replies")
-    return f'<section id="graders"><h2>Grader check</h2>{_table(head, rows)}</section>'
+    return _section("graders", "Grader check", _table(head, rows))
 
 
 def _direction(item: ItemOutcome) -> str | None:
@@ -244,11 +244,11 @@ def discordant(cells: Sequence[CellResult]) -> str:
         + select("direction", (RIGHT_TO_WRONG, WRONG_TO_RIGHT), ("right → wrong", "wrong → right"))
     )  # fmt: skip
     empty = "" if entries else "<p>The models agreed on every item.</p>"
-    return (
-        f'<section id="items"><h2>Discordant items ({len(entries)})</h2>'
+    body = (
         f'<form class="filters">{filters} <output id="shown"></output></form>'
-        f'{empty}<div id="item-list">{"".join(entries)}</div></section>'
+        f'{empty}<div id="item-list">{"".join(entries)}</div>'
     )
+    return _section("items", f"Discordant items ({len(entries)})", body)
 
 
 def changes(comparison: Comparison) -> str:
@@ -263,8 +263,5 @@ def changes(comparison: Comparison) -> str:
         if rows
         else "<p>Every cell has the verdict it had.</p>"
     )
-    return (
-        f'<section id="changes"><h2>Since {escape(comparison.baseline)} '
-        f"({escape(comparison.baseline_date)})</h2>"
-        f'<p class="tally">{escape(comparison.summary())}</p>{table}</section>'
-    )
+    title = f"Since {escape(comparison.baseline)} ({escape(comparison.baseline_date)})"
+    return _section("changes", title, f'<p class="tally">{escape(comparison.summary())}</p>{table}')
