@@ -31,8 +31,12 @@ class FileReporter:
 
     def pytest_warmth_report(self, report: WarmthReport) -> None:
         """Write the file (see :func:`pytest_warmth.hookspecs.pytest_warmth_report`)."""
+        self.write(report, self.render(report))
+
+    def write(self, report: WarmthReport, text: str) -> None:
+        """Write ``text`` to the file; say so in the notes, or add the failure."""
         try:
-            atomic.write_text(self.path, self.render(report))
+            atomic.write_text(self.path, text)
         except OSError as exc:
             report.failures.append(f"warmth: cannot write the {self.what} to {self.path}: {exc}")
             return

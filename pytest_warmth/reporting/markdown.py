@@ -110,29 +110,33 @@ def artifacts(settings: WarmthSettings) -> dict[str, str]:
     return {name: str(path) for name, path in named.items() if path is not None}
 
 
-class MarkdownReporter(FileReporter):
-    """Writes the summary to ``--warmth-markdown`` and appends it to the step summary."""
+class MarkdownFile(FileReporter):
+    """The summary as a file (``--warmth-markdown``)."""
 
     what = "Markdown summary"
-
-    def __init__(self, path: Path | None, step_summary: Path | None) -> None:
-        super().__init__(path or Path())
-        self.to_file = path is not None
-        self.step_summary = step_summary
 
     def render(self, report: WarmthReport) -> str:
         """The summary."""
         return render(report.run, report.comparison, artifacts(report.settings))
 
+
+class MarkdownReporter:
+    """Writes the summary to ``--warmth-markdown`` and appends it to the step summary."""
+
+    def __init__(self, path: Path | None, step_summary: Path | None) -> None:
+        self.file = MarkdownFile(path) if path is not None else None
+        self.step_summary = step_summary
+
     def pytest_warmth_report(self, report: WarmthReport) -> None:
         """Write the summary (see :func:`pytest_warmth.hookspecs.pytest_warmth_report`)."""
-        if self.to_file:
-            super().pytest_warmth_report(report)
+        text = render(report.run, report.comparison, artifacts(report.settings))
+        if self.file is not None:
+            self.file.write(report, text)
         if self.step_summary is None:
             return
         try:
             with self.step_summary.open("a", encoding="utf-8") as handle:
-                handle.write(self.render(report))
+                handle.write(text)
         except OSError as exc:
             report.failures.append(
                 f"warmth: cannot append to ${STEP_SUMMARY} ({self.step_summary}): {exc}"
