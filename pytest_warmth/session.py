@@ -179,10 +179,6 @@ class WarmthSession:
 
             comparison = compare(self.run.baseline, result, self.settings.baseline)
         report = WarmthReport(result, self.settings, self.config, comparison=comparison)
-        if comparison is not None:
-            from pytest_warmth.reporting.baseline import comparison_lines
-
-            report.notes.extend(comparison_lines(comparison))
         line = self.run.cache_line()
         if line is not None:
             report.notes.append(line)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from pytest_warmth.reporting.baseline import comparison_lines
 from pytest_warmth.results import FAIL, INCONCLUSIVE, PASS, CellResult, RunResult
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ class TerminalReporter:
         self.report = report
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        """Print one row per cell, the amplification warnings and the notes.
+        """Print one row per cell, the amplification warnings, the baseline comparison and notes.
 
         Rows (and their explanations) are coloured by verdict where the terminal has markup.
         """
@@ -127,6 +128,9 @@ class TerminalReporter:
             terminalreporter.write_line(line, **markup)
         for line in amplification_lines(report.run):
             terminalreporter.write_line(line, yellow=line.startswith("WARNING"))
+        if report.comparison is not None:
+            for line in comparison_lines(report.comparison):
+                terminalreporter.write_line(line)
         for line in report.notes:
             terminalreporter.write_line(line)
 
