@@ -11,13 +11,11 @@ pytest.importorskip("transformers")
 pytest.importorskip("peft")
 pytest.importorskip("gguf")
 
-from pytest_warmth.backends.hf.spec import embedded_model_path, resolve_pair, resolve_spec
-from pytest_warmth.errors import ModelSpecError
+from embedded import embedded_or_skip
 
-try:
-    embedded_model_path()
-except ModelSpecError as exc:  # pragma: no cover - CI installs it
-    pytest.skip(str(exc), allow_module_level=True)
+from pytest_warmth.backends.hf.spec import resolve_pair, resolve_spec
+
+embedded_or_skip()
 
 pytestmark = pytest.mark.slow
 

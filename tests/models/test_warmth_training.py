@@ -17,13 +17,9 @@ import pytest
 pytest.importorskip("peft")
 pytest.importorskip("gguf")
 
-from pytest_warmth.backends.hf.spec import embedded_model_path
-from pytest_warmth.errors import ModelSpecError
+from embedded import embedded_or_skip
 
-try:
-    embedded_model_path()
-except ModelSpecError as exc:  # pragma: no cover - CI installs it
-    pytest.skip(str(exc), allow_module_level=True)
+embedded_or_skip()
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 pytestmark = pytest.mark.slow
