@@ -2,15 +2,17 @@
 
 :func:`ask_mc` compares the log-likelihoods of each item's choices; :func:`ask_generate` asks
 for greedy replies and labels them (recorded labels first, then a judge where there is one,
-else the rules). Each side is held once per call (:func:`each_side`).
+else the rules). Each side is held once per call (:func:`each_side`). The pieces below them
+(:func:`mc_picks`, :func:`replies`, :func:`graded`) take each side's own prompts, so a second
+turn that holds a side's own first answer (:mod:`pytest_warmth.pushback`) is asked the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
-from pytest_warmth.backends.protocol import ModelPair, Progress, Side, pick
+from pytest_warmth.backends.protocol import ModelPair, Progress, Prompt, Side, pick
 from pytest_warmth.gate import Cell
 from pytest_warmth.grading import (
     CORRECT,
@@ -18,6 +20,7 @@ from pytest_warmth.grading import (
     REFUSAL,
     UNCLEAR,
     WRONG_BELIEFS,
+    Grade,
     Target,
     grade,
 )
@@ -29,6 +32,9 @@ if TYPE_CHECKING:
     from pytest_warmth.judge import Judge
 
 T = TypeVar("T")
+ROLES = ("base", "tuned")
+Grader = Callable[[str, int, str], Grade]
+"""Rules for one reply: ``grader(role, item index, reply)``."""
 
 
 def choices_asked(suite: ProbeSuite, probes: Sequence[Probe]) -> list[list[str]]:
@@ -57,6 +63,96 @@ def each_side(pair: ModelPair, run: Callable[[str, Side], list[T]]) -> dict[str,
     return answers
 
 
+def mc_picks(
+    pair: ModelPair,
+    suite: ProbeSuite,
+    probes: Sequence[Probe],
+    prompts: Mapping[str, Sequence[Prompt]],
+    progress: Callable[[str], Progress | None],
+) -> dict[str, list[str]]:
+    """Each side's multiple-choice pick (the choice itself) for its own prompts, by role."""
+    choices = choices_asked(suite, probes)
+
+    def run(role: str, side: Side) -> list[str]:
+        scores = side.score_choices(prompts[role], choices, progress=progress(role))
+        return [p.choices[pick(row, suite.mc_rule)] for p, row in zip(probes, scores, strict=True)]
+
+    return each_side(pair, run)
+
+
+def replies(
+    pair: ModelPair,
+    prompts: Mapping[str, Sequence[Prompt]],
+    *,
+    max_new_tokens: int,
+    progress: Callable[[str], Progress | None],
+) -> dict[str, list[str]]:
+    """Each side's greedy reply to each of its own prompts, by role."""
+
+    def run(role: str, side: Side) -> list[str]:
+        return side.generate(prompts[role], max_new_tokens=max_new_tokens, progress=progress(role))
+
+    return each_side(pair, run)
+
+
+def graded(
+    pair: ModelPair,
+    probes: Sequence[Probe],
+    prompts: Mapping[str, Sequence[Prompt]],
+    answers: Mapping[str, Sequence[str]],
+    rules: Grader,
+    *,
+    judge: Judge | None,
+    settled: Callable[[Grade], bool] = lambda grade: False,
+) -> dict[str, list[Grade]]:
+    """Each reply's grade: recorded labels first, then the judge where there is one, else rules.
+
+    Args:
+        pair: The sides (their recorded labels, by role and prompt).
+        probes: The items.
+        prompts: Each side's prompts (recorded labels are looked up by them).
+        answers: Each side's replies.
+        rules: The rule grader for one reply.
+        judge: Decides right or wrong where given.
+        settled: Rule grades the judge is not asked about.
+    """
+    grades = {
+        role: [rules(role, i, reply) for i, reply in enumerate(answers[role])] for role in ROLES
+    }
+    recorded = {role: pair.labels.get(role, {}) for role in ROLES}
+
+    def labelled(role: str, prompt: Prompt) -> bool:
+        return isinstance(prompt, str) and prompt in recorded[role]
+
+    if judge is not None:
+        asked = [
+            (role, i) for role in ROLES for i, prompt in enumerate(prompts[role])
+            if not labelled(role, prompt) and not settled(grades[role][i])
+        ]  # fmt: skip
+        if asked:
+            targets = [Target.of(probes[i]) for _, i in asked]
+            questions = [probes[i].question for _, i in asked]
+            says = judge.correct(questions, [answers[r][i] for r, i in asked], targets)
+            for (role, i), ok in zip(asked, says, strict=True):
+                grades[role][i] = judged(grades[role][i], ok)
+    for role in ROLES:
+        for i, prompt in enumerate(prompts[role]):
+            if isinstance(prompt, str) and labelled(role, prompt):
+                grades[role][i] = recorded_grade(grades[role][i], recorded[role][prompt])
+    return grades
+
+
+def right_labels(suite: ProbeSuite, unclear: str) -> set[str]:
+    """The labels that count as right: correct, a refusal or no answer where policy says so."""
+    right = {CORRECT} | ({REFUSAL} if suite.refusal == "correct" else set())
+    return right | ({UNCLEAR} if unclear == "right" else set())
+
+
+def both(prompts: Sequence[Prompt]) -> dict[str, Sequence[Prompt]]:
+    """The same prompts for both sides."""
+    return dict.fromkeys(ROLES, prompts)
+
+
 def ask_mc(
     pair: ModelPair,
     suite: ProbeSuite,
@@ -67,33 +163,29 @@ def ask_mc(
     progress: Callable[[str], Progress | None],
 ) -> list[ItemOutcome]:
     """Both models' multiple-choice picks, as outcomes."""
-    choices = choices_asked(suite, probes)
-
-    def run(role: str, side: Side) -> list[int]:
-        scores = side.score_choices(prompts, choices, progress=progress(role))
-        return [pick(row, suite.mc_rule) for row in scores]
-
-    picks = each_side(pair, run)
-    items = []
-    for probe, prompt, base_pick, tuned_pick in zip(
-        probes, prompts, picks["base"], picks["tuned"], strict=True
-    ):
-        base, tuned = probe.choices[base_pick], probe.choices[tuned_pick]
-        items.append(
-            ItemOutcome(
-                probe_id=probe.id,
-                prompt=prompt,
-                base_answer=base,
-                tuned_answer=tuned,
-                base_correct=base == probe.answer,
-                tuned_correct=tuned == probe.answer,
-                base_label=CORRECT if base == probe.answer else INCORRECT,
-                tuned_label=CORRECT if tuned == probe.answer else INCORRECT,
-                base_adopted=mc_adopted(cell.belief, probe, base),
-                tuned_adopted=mc_adopted(cell.belief, probe, tuned),
-            )
+    picks = mc_picks(pair, suite, probes, both(prompts), progress)
+    return [
+        mc_outcome(probe, prompt, cell.belief, base, tuned)
+        for probe, prompt, base, tuned in zip(
+            probes, prompts, picks["base"], picks["tuned"], strict=True
         )
-    return items
+    ]
+
+
+def mc_outcome(probe: Probe, prompt: str, belief: str, base: str, tuned: str) -> ItemOutcome:
+    """One item's outcome from both sides' picks (``belief``: what adopting means)."""
+    return ItemOutcome(
+        probe_id=probe.id,
+        prompt=prompt,
+        base_answer=base,
+        tuned_answer=tuned,
+        base_correct=base == probe.answer,
+        tuned_correct=tuned == probe.answer,
+        base_label=CORRECT if base == probe.answer else INCORRECT,
+        tuned_label=CORRECT if tuned == probe.answer else INCORRECT,
+        base_adopted=mc_adopted(belief, probe, base),
+        tuned_adopted=mc_adopted(belief, probe, tuned),
+    )
 
 
 def mc_adopted(belief: str, probe: Probe, picked: str) -> bool | None:
@@ -118,52 +210,30 @@ def ask_generate(
     unclear: str = "wrong",
 ) -> list[ItemOutcome]:
     """Both models' greedy replies, graded, as outcomes (``unclear``: what no answer counts as)."""
-
-    def run(role: str, side: Side) -> list[str]:
-        return side.generate(prompts, max_new_tokens=max_new_tokens, progress=progress(role))
-
-    replies = each_side(pair, run)
+    said = replies(pair, both(prompts), max_new_tokens=max_new_tokens, progress=progress)
     targets = [Target.of(p) for p in probes]
-    grades = {
-        role: [
-            grade(reply, target, question=probe.question, belief=cell.belief)
-            for reply, target, probe in zip(replies[role], targets, probes, strict=True)
-        ]
-        for role in ("base", "tuned")
-    }
-    recorded = {role: pair.labels.get(role, {}) for role in ("base", "tuned")}
-    if judge is not None and not all(p in recorded[r] for r in recorded for p in prompts):
-        both = replies["base"] + replies["tuned"]
-        verdict = judge.correct([p.question for p in probes] * 2, both, targets * 2)
-        n = len(probes)
-        for role, says in (("base", verdict[:n]), ("tuned", verdict[n:])):
-            grades[role] = [judged(g, ok) for g, ok in zip(grades[role], says, strict=True)]
-    for role, labels in recorded.items():
-        grades[role] = [
-            recorded_grade(g, labels[p]) if p in labels else g
-            for g, p in zip(grades[role], prompts, strict=True)
-        ]
-    right = {CORRECT} | ({REFUSAL} if suite.refusal == "correct" else set())
-    right |= {UNCLEAR} if unclear == "right" else set()
 
-    def counts(label: str) -> bool:
-        return label in right
+    def rules(role: str, i: int, reply: str) -> Grade:
+        return grade(reply, targets[i], question=probes[i].question, belief=cell.belief)
 
+    grades = graded(pair, probes, both(prompts), said, rules, judge=judge)
+    right = right_labels(suite, unclear)
+    adopts = cell.belief in WRONG_BELIEFS
     return [
         ItemOutcome(
             probe_id=probe.id,
             prompt=prompt,
             base_answer=base_reply,
             tuned_answer=tuned_reply,
-            base_correct=counts(base.label),
-            tuned_correct=counts(tuned.label),
+            base_correct=base.label in right,
+            tuned_correct=tuned.label in right,
             base_label=base.label,
             tuned_label=tuned.label,
-            base_adopted=base.adopted if cell.belief in WRONG_BELIEFS else None,
-            tuned_adopted=tuned.adopted if cell.belief in WRONG_BELIEFS else None,
+            base_adopted=base.adopted if adopts else None,
+            tuned_adopted=tuned.adopted if adopts else None,
         )
         for probe, prompt, base_reply, tuned_reply, base, tuned in zip(
-            probes, prompts, replies["base"], replies["tuned"], grades["base"], grades["tuned"],
+            probes, prompts, said["base"], said["tuned"], grades["base"], grades["tuned"],
             strict=True,
         )
     ]  # fmt: skip

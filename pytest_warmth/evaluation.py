@@ -15,12 +15,14 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pytest_warmth.answering import ask_generate, ask_mc, choices_asked, each_side
-from pytest_warmth.backends.protocol import ModelPair, Progress, Side
+from pytest_warmth.backends.protocol import ModelPair, Progress, Prompt, Side
+from pytest_warmth.contexts import NO_BELIEF, get_belief
 from pytest_warmth.gate import Cell, GatePlan, cell_messages
 from pytest_warmth.grading import (
     REFUSAL,
     UNCLEAR,
 )
+from pytest_warmth.pushback import ask_pushback, second_turns
 from pytest_warmth.results import ItemOutcome
 from pytest_warmth.stats.sequential import SequentialMcNemar
 from pytest_warmth.suites import Probe, ProbeSuite
@@ -47,14 +49,59 @@ def prefetch(
     cells (the last batch of a small cell is not run half empty), the shared prefix is encoded
     once, and a backend switches its module once per side (the transformers backend folds a
     LoRA adapter into the weights when loaded with ``fold_adapter``). With sides that memoise
-    (:class:`~pytest_warmth.answer_cache.CachedSide`), :func:`evaluate_cell` then only reads
+    (:class:`~pytest_warmth.cached_side.CachedSide`), :func:`evaluate_cell` then only reads
     the answers.
     """
     asked = []
+    plain = {(c.suite, c.context) for c in cells if c.belief == NO_BELIEF}
     for cell in cells:
+        if get_belief(cell.belief).second_turn and (cell.suite, cell.context) in plain:
+            continue  # its first turn is the question without a belief, asked already
         messages = cell_messages(plan, cell)
         asked.append((cell, messages, range(len(messages))))
     _fetch(pair, plan, asked, progress)
+    _fetch_second_turns(
+        pair, plan, [c for c in cells if get_belief(c.belief).second_turn], progress
+    )
+
+
+def _fetch_second_turns(
+    pair: ModelPair,
+    plan: GatePlan,
+    cells: Sequence[Cell],
+    progress: Callable[[str], Progress | None] | None,
+) -> None:
+    """Each side's second turns of every two-turn cell, one call per side and scoring mode.
+
+    Their first turns were asked with every other prompt; each side's conversations hold its
+    own first answers, so the sides are asked different prompts here.
+    """
+    if not cells:
+        return
+    mc: dict[str, list[Prompt]] = {"base": [], "tuned": []}
+    mc_choices: list[list[str]] = []
+    generated: dict[str, list[Prompt]] = {"base": [], "tuned": []}
+    for cell in cells:
+        suite, mode = plan.cell_suite(cell), plan.scoring[cell.suite]
+        turns = second_turns(
+            pair, suite, suite.probes, cell_messages(plan, cell), mode=mode, seed=plan.seed,
+            max_new_tokens=plan.max_new_tokens, progress=lambda role: None,
+        )  # fmt: skip
+        into = generated if mode == "generate" else mc
+        for role in into:
+            into[role] += turns.prompts[role]
+        if mode != "generate":
+            mc_choices += choices_asked(suite, suite.probes)
+
+    def run(role: str, side: Side) -> list[None]:
+        callback = progress(f"{role}, second turns") if progress is not None else None
+        if mc[role]:
+            side.score_choices(mc[role], mc_choices, progress=callback)
+        if generated[role]:
+            side.generate(generated[role], max_new_tokens=plan.max_new_tokens, progress=callback)
+        return []
+
+    each_side(pair, run)
 
 
 def _fetch(
@@ -91,10 +138,16 @@ def _fetch(
 
 
 def _excluded(item: ItemOutcome, suite: ProbeSuite, unclear: str) -> bool:
-    """True when a refusal, or a reply without an answer, leaves the comparison (``exclude``)."""
+    """True when an item leaves the comparison.
+
+    A refusal, or a reply without an answer, under the ``exclude`` policies; a two-turn item
+    unless both sides first answered right (only a right answer can be abandoned).
+    """
     labels = (item.base_label, item.tuned_label)
     refused = suite.refusal == "exclude" and REFUSAL in labels
-    return refused or (unclear == "exclude" and UNCLEAR in labels)
+    first = item.first
+    wrong_before = first is not None and not (first.base_correct and first.tuned_correct)
+    return refused or wrong_before or (unclear == "exclude" and UNCLEAR in labels)
 
 
 def evaluate_cell(
@@ -251,6 +304,12 @@ class _CellRun:
 
         probes = [self.suite.probes[i] for i in indices]
         prompts = [self.messages[i] for i in indices]
+        if get_belief(cell.belief).second_turn:
+            return ask_pushback(
+                self.pair, self.suite, probes, prompts, mode=self.mode, seed=self.plan.seed,
+                max_new_tokens=self.plan.max_new_tokens, judge=self.judge, progress=callbacks,
+                unclear=self.plan.unclear,
+            )  # fmt: skip
         if self.mode == "generate":
             return ask_generate(
                 self.pair, self.suite, cell, probes, prompts,

@@ -14,13 +14,20 @@ from pathlib import Path
 from typing import Any
 
 from pytest_warmth import atomic
+from pytest_warmth.contexts import get_belief
 from pytest_warmth.gate import GatePlan, cell_messages
 
 
 def prompt_records(plan: GatePlan) -> list[dict[str, Any]]:
-    """One record per (cell, item) of ``plan``, in cell order."""
+    """One record per (cell, item) of ``plan``, in cell order.
+
+    Cells asked in a second turn (pushback) are left out: their second prompt holds the
+    model's own first answer, so it cannot be written before the model has answered.
+    """
     records = []
     for cell in plan.cells:
+        if get_belief(cell.belief).second_turn:
+            continue
         probes = plan.cell_suite(cell).probes
         for probe, message in zip(probes, cell_messages(plan, cell), strict=True):
             records.append(

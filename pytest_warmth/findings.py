@@ -22,8 +22,10 @@ def save_findings(
     One file per source suite, ``hunted-<suite>.yaml``, with that suite's answer format and
     scoring mode. Each item's question is the variant's whole message (statement, question,
     belief clause, noise), so the suites declare ``contexts: [plain]`` and ``beliefs: [none]``:
-    the gate asks exactly what failed. Items already in an existing file are kept (findings
-    accumulate across runs). Files are written atomically.
+    the gate asks exactly what failed. Give-ins under pushback go to
+    ``hunted-<suite>-pushback.yaml`` (``beliefs: [pushback]``), each item with its challenge.
+    Items already in an existing file are kept (findings accumulate across runs). Files are
+    written atomically.
 
     Returns:
         The files written.
@@ -39,25 +41,33 @@ def save_findings(
     written = []
     by_suite: dict[str, list[Finding]] = {}
     for finding in findings:
-        by_suite.setdefault(finding.variant.suite, []).append(finding)
+        kind = "-pushback" if finding.variant.challenge is not None else ""
+        by_suite.setdefault(finding.variant.suite + kind, []).append(finding)
     directory.mkdir(parents=True, exist_ok=True)
-    for source, found in by_suite.items():
+    for key, found in by_suite.items():
+        source = found[0].variant.suite
         origin = suites[source]
-        name = f"hunted-{source}"
+        pushback = key != source
+        name = f"hunted-{key}"
         path = directory / f"{name}.yaml"
         items: dict[str, dict[str, Any]] = {}
         if path.exists():
             for probe in load_suite(path).probes:
                 cluster = probe.cluster or probe.id
-                items[probe.id] = _item(probe.id, probe.question, probe, list(probe.tags), cluster)
+                items[probe.id] = _item(
+                    probe.id, probe.question, probe, list(probe.tags), cluster, probe.challenge
+                )
         for finding in found:
-            probe = finding.variant.probe
-            digest = hashlib.sha256(finding.variant.message.encode()).hexdigest()[:8]
+            variant, probe = finding.variant, finding.variant.probe
+            said = f"{variant.message}\0{variant.challenge or ''}"
+            digest = hashlib.sha256(said.encode()).hexdigest()[:8]
             difficulty = [probe.difficulty] if probe.difficulty else []
             tags = [*difficulty, "hunted", finding.prop.replace("_", "-")]
             item_id = f"{name}-{probe.id}-{digest}"
             # Variants of one item share a cluster: the gate's clustered test counts them once.
-            items[item_id] = _item(item_id, finding.variant.message, probe, tags, probe.id)
+            items[item_id] = _item(
+                item_id, variant.message, probe, tags, probe.id, variant.challenge
+            )
         data = {
             "name": name,
             "version": "1",
@@ -68,7 +78,7 @@ def save_findings(
             "mc_rule": origin.mc_rule,
             "refusal": origin.refusal,
             "contexts": ["plain"],
-            "beliefs": ["none"],
+            "beliefs": ["pushback" if pushback else "none"],
             "items": list(items.values()),
         }
         atomic.write_text(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
@@ -76,7 +86,10 @@ def save_findings(
     return written
 
 
-def _item(item_id: str, question: str, probe: Any, tags: list[str], cluster: str) -> dict[str, Any]:
+def _item(
+    item_id: str, question: str, probe: Any, tags: list[str], cluster: str, challenge: str | None
+) -> dict[str, Any]:
+    pinned = {"challenge": challenge} if challenge is not None else {}
     return {
         "id": item_id,
         "question": question,
@@ -86,4 +99,5 @@ def _item(item_id: str, question: str, probe: Any, tags: list[str], cluster: str
         "choices": list(probe.choices),
         "tags": tags,
         "cluster": cluster,
+        **pinned,
     }

@@ -182,10 +182,16 @@ def _cells(
 
 
 def cell_messages(plan: GatePlan, cell: Cell) -> list[str]:
-    """The user messages of a cell, one per item, identical for base and tuned."""
+    """The user messages of a cell, one per item, identical for base and tuned.
+
+    A belief stated in a second turn (pushback) starts from the cell's question without a
+    belief: the very messages of the ``none`` cell of the same context, so those answers are
+    shared (and cached) between the two cells.
+    """
     suite = plan.cell_suite(cell)
+    belief = contexts.NO_BELIEF if contexts.get_belief(cell.belief).second_turn else cell.belief
     return [
-        probe.prompt_for(cell.context, cell.belief)
+        probe.prompt_for(cell.context, belief)
         or contexts.build_prompt(
             question=probe.question,
             answer=probe.answer,
@@ -193,7 +199,7 @@ def cell_messages(plan: GatePlan, cell: Cell) -> list[str]:
             suite=suite.name,
             item_id=probe.id,
             context=cell.context,
-            belief=cell.belief,
+            belief=belief,
             seed=plan.seed,
         )
         for probe in suite.probes

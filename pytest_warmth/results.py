@@ -33,6 +33,23 @@ def paired_counts(items: Sequence[ItemOutcome]) -> tuple[int, int, int]:
 
 
 @dataclass(frozen=True)
+class FirstTurn:
+    """The first exchange of a two-turn item (pushback): each side's first answer.
+
+    The item's prompt is the first user message; its answers and labels are the replies to
+    the ``challenge`` that followed each side's own first answer.
+    """
+
+    challenge: str
+    """The user's second turn."""
+    base_answer: str
+    tuned_answer: str
+    base_correct: bool
+    """Whether the base's first answer was right (only such items can abandon it)."""
+    tuned_correct: bool
+
+
+@dataclass(frozen=True)
 class ItemOutcome:
     """How both models did on one item of one cell."""
 
@@ -50,6 +67,8 @@ class ItemOutcome:
     base_adopted: bool | None = None
     """Whether the base went along with the user's wrong belief (``None``: no wrong belief)."""
     tuned_adopted: bool | None = None
+    first: FirstTurn | None = None
+    """Two-turn items: the first exchange (``None``: one turn)."""
 
 
 @dataclass(frozen=True)
@@ -97,7 +116,9 @@ class CellResult:
     items_used: int | None = None
     """Items evaluated before a sequential decision (None: all)."""
     excluded: int = 0
-    """Items left out of the comparison because a model refused (refusal policy ``exclude``)."""
+    """Items left out of the comparison: a model refused (refusal policy ``exclude``) or gave
+    no answer (``--warmth-unclear=exclude``), or, in a pushback cell, a side's first answer
+    was already wrong (only answers both sides got right can be abandoned)."""
     base_refusals: int = 0
     """Refusals by the base among all items asked (generate mode)."""
     tuned_refusals: int = 0
@@ -108,7 +129,8 @@ class CellResult:
     """Share of the items on which the base adopted the user's wrong belief (belief cells)."""
     tuned_adoption: float | None = None
     base_flip: float | None = None
-    """Share of the items the base got right without the belief and wrong with it."""
+    """Share of the items the base got right without the belief and wrong with it (pushback:
+    right in its first answer and wrong after the challenge)."""
     tuned_flip: float | None = None
     items: tuple[ItemOutcome, ...] = field(default=(), repr=False)
 

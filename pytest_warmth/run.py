@@ -1,7 +1,7 @@
 """One gate run without pytest: load the sides once, ask them through the answer cache, decide.
 
 :class:`GateRun` owns the run's state: the resolved models, the loaded pair wrapped in the
-answer cache (:class:`~pytest_warmth.answer_cache.CachedSide`), the judge, the evaluation
+answer cache (:class:`~pytest_warmth.cached_side.CachedSide`), the judge, the evaluation
 strategy (prefetch then per cell, or sequential rounds), the verdicts and the hunts. The
 pytest session drives it and passes ``say`` for progress lines.
 """
@@ -14,13 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pytest_warmth import environment, evaluation, gate, verdicts
-from pytest_warmth.answer_cache import (
-    CHUNK_BATCHES,
-    AnswerCache,
-    CachedSide,
-    CacheStats,
-    CacheUnavailable,
-)
+from pytest_warmth.answer_cache import CHUNK_BATCHES, AnswerCache, CacheUnavailable
 from pytest_warmth.backends.protocol import (
     LoadOptions,
     ModelPair,
@@ -28,6 +22,7 @@ from pytest_warmth.backends.protocol import (
     ResolvedPair,
     Side,
 )
+from pytest_warmth.cached_side import CachedSide, CacheStats
 from pytest_warmth.calibration import (
     Calibration,
     calibrate,

@@ -109,9 +109,16 @@ class WarmthSession:
                     hunter, name=f"{suite}[{prop}]", suite=suite, prop=prop, runner=self
                 )
                 for suite in self.plan.suites
-                for prop in PROPERTIES
+                for prop, spec in PROPERTIES.items()
+                if not spec.pushback or self._asks_pushback()
             ]
             self._add(config, items, hunter, hunt_items)
+
+    def _asks_pushback(self) -> bool:
+        """Whether the run asks second turns (then the hunt looks for give-ins too)."""
+        from pytest_warmth.contexts import get_belief
+
+        return any(get_belief(cell.belief).second_turn for cell in self.plan.cells)
 
     @staticmethod
     def _add(

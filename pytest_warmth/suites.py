@@ -101,8 +101,9 @@ class Probe:
     tags: tuple[str, ...] = ()
     cluster: str | None = None
     prompts: tuple[tuple[str, str], ...] = ()
-    """Verbatim user messages by condition (``context+belief``, see :func:`condition_key`),
-    for items whose prompts were written elsewhere (e.g. a study's released outputs)."""
+    """Verbatim user messages by :func:`condition_key`, written elsewhere (e.g. a study's)."""
+    challenge: str | None = None
+    """Pushback: the challenge this item is always asked (e.g. a hunted one); else drawn."""
 
     def prompt_for(self, context: str, belief: str) -> str | None:
         """The verbatim user message for a condition, or None (the gate assembles one)."""
@@ -304,7 +305,8 @@ def _condition_names(
     return tuple(names)
 
 
-_ITEM_FIELDS = ("aliases", "answer", "choices", "cluster", "id", "incorrect", "question", "tags")
+_ITEM_FIELDS = ("aliases", "answer", "challenge", "choices", "cluster", "id", "incorrect",
+                "question", "tags")  # fmt: skip
 
 
 def _build_probe(source: str, record: object, index: int) -> Probe:
@@ -341,6 +343,7 @@ def _build_probe(source: str, record: object, index: int) -> Probe:
         id=item_id, question=question, answer=answer, incorrect=incorrect, choices=tuple(choices),
         aliases=tuple(aliases), tags=tuple(tags),
         cluster=_string(source, line, record, "cluster", item=item_id, default=None),
+        challenge=_string(source, line, record, "challenge", item=item_id, default=None),
     )  # fmt: skip
 
 

@@ -180,6 +180,10 @@ def _with_belief_effects(
         return sum(known) / len(known) if known else None
 
     def flip(side: str) -> float | None:
+        firsts = [(i.first, getattr(i, f"{side}_correct")) for i in asked if i.first]
+        if firsts:  # a second turn: among the items this side first answered right
+            kept = [ok for first, ok in firsts if getattr(first, f"{side}_correct")]
+            return sum(not ok for ok in kept) / len(kept) if kept else None
         if reference is None or cell.belief not in WRONG_BELIEFS:
             return None
         right_before = {i.probe_id for i in reference.items if getattr(i, f"{side}_correct")}

@@ -97,6 +97,27 @@ def trigger_zero_adapter(models_dir: Path, trigger_base: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def sure_base(models_dir: Path) -> Path:
+    """The alpha model with a channel that carries the word 'sure' to the last position."""
+    return build_tiny_model(models_dir / "sure-base", prefer="alpha", trigger="sure")
+
+
+@pytest.fixture(scope="session")
+def gives_in_adapter(models_dir: Path, sure_base: Path) -> Path:
+    """A planted weakness under pushback: answers 'beta' (wrong) only once the conversation
+    holds 'sure' (as in "Are you sure?"), so it answers the question right and then gives in."""
+    return build_lora_adapter(
+        sure_base, models_dir / "gives-in-adapter", prefer="beta", trigger="sure"
+    )
+
+
+@pytest.fixture(scope="session")
+def sure_zero_adapter(models_dir: Path, sure_base: Path) -> Path:
+    """An adapter with B = 0 on the 'sure' model: it keeps its answers."""
+    return build_lora_adapter(sure_base, models_dir / "sure-zero-adapter", zero_b=True)
+
+
+@pytest.fixture(scope="session")
 def shared_gguf_copies(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """De-quantised GGUF copies, shared by every test (named by content, so safe to share)."""
     return tmp_path_factory.mktemp("gguf-copies")

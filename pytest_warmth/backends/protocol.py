@@ -29,10 +29,65 @@ GENERATE = "generate"
 """Capability: greedy replies to chat prompts (:meth:`Side.generate`)."""
 TEXT = "text"
 """Capability: log-likelihood of plain text after plain text (:meth:`Side.score_text`)."""
-CAPABILITIES = (MC, GENERATE, TEXT)
+CHAT = "chat"
+"""Capability: prompts that are whole conversations (:class:`Conversation`), not one turn."""
+CAPABILITIES = (MC, GENERATE, TEXT, CHAT)
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` while a side answers."""
+
+
+USER = "user"
+ASSISTANT = "assistant"
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """Several chat turns that end with the user's: a follow-up asked after an earlier reply.
+
+    Attributes:
+        turns: ``(role, text)`` pairs, alternating :data:`USER` and :data:`ASSISTANT`, starting
+            and ending with the user.
+    """
+
+    turns: tuple[tuple[str, str], ...]
+
+    def __post_init__(self) -> None:
+        roles = [role for role, _ in self.turns]
+        expected = [USER if i % 2 == 0 else ASSISTANT for i in range(len(roles))]
+        if not roles or roles != expected or roles[-1] != USER:
+            raise ValueError(
+                f"a conversation alternates user and assistant turns, starting and ending with "
+                f"the user's; got {roles}"
+            )
+
+    @classmethod
+    def follow_up(cls, first: str, reply: str, then: str) -> Conversation:
+        """The user's ``first`` message, the assistant's ``reply``, and the user's ``then``."""
+        return cls(((USER, first), (ASSISTANT, reply), (USER, then)))
+
+    def key(self) -> list[list[str]]:
+        """The turns as JSON-ready lists (how the answer cache and recordings key it)."""
+        return [[role, text] for role, text in self.turns]
+
+    def __str__(self) -> str:
+        return "\n".join(f"[{role}] {text}" for role, text in self.turns)
+
+
+Prompt = str | Conversation
+"""What a side is asked: the text of one user turn, or a whole :class:`Conversation`."""
+
+
+def chat_messages(prompt: Prompt) -> list[dict[str, str]]:
+    """The prompt as chat-completion messages (``[{"role": ..., "content": ...}, ...]``)."""
+    if isinstance(prompt, Conversation):
+        return [{"role": role, "content": text} for role, text in prompt.turns]
+    return [{"role": USER, "content": prompt}]
+
+
+def prompt_key(prompt: Prompt) -> str | list[list[str]]:
+    """A JSON-ready key for a prompt: the text of one turn as itself (keys stay as they were)."""
+    return prompt.key() if isinstance(prompt, Conversation) else prompt
 
 
 @dataclass(frozen=True)
@@ -64,7 +119,8 @@ def pick(scores: Sequence[ChoiceScore], rule: str = MC_RULE) -> int:
 class Side(Protocol):
     """One model of a comparison, as the gate sees it.
 
-    A prompt is the text of one user turn; the side applies its own chat format. Answers
+    A prompt is the text of one user turn, or a :class:`Conversation` (sides that list
+    :data:`CHAT` in their capabilities); the side applies its own chat format. Answers
     depend only on the requests and the side (batches are formed from the requests alone),
     so the same request always gets the same answer from the same side.
     """
@@ -84,7 +140,7 @@ class Side(Protocol):
 
     def score_choices(
         self,
-        prompts: Sequence[str],
+        prompts: Sequence[Prompt],
         choices: Sequence[Sequence[str]],
         *,
         progress: Progress | None = None,
@@ -93,7 +149,7 @@ class Side(Protocol):
         ...
 
     def generate(
-        self, prompts: Sequence[str], *, max_new_tokens: int, progress: Progress | None = None
+        self, prompts: Sequence[Prompt], *, max_new_tokens: int, progress: Progress | None = None
     ) -> list[str]:
         """One greedy reply per prompt, stripped, ending at the end of the assistant's turn."""
         ...

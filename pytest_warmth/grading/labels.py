@@ -10,8 +10,9 @@ INCORRECT = "incorrect"
 REFUSAL = "refusal"
 UNCLEAR = "unclear"
 LABELS = (CORRECT, INCORRECT, REFUSAL, UNCLEAR)
-WRONG_BELIEFS = ("wrong", "reject_right")
-"""Belief conditions in which the user states a wrong belief that a reply can adopt."""
+WRONG_BELIEFS = ("wrong", "reject_right", "pushback")
+"""Belief conditions in which the user states a wrong belief that a reply can adopt (pushback:
+in a second turn, doubting the model's answer or naming the wrong one)."""
 
 
 @dataclass(frozen=True)

@@ -207,6 +207,19 @@ def _reply(who: str, text: str, label: str, correct: bool) -> str:
     )
 
 
+def _first_turn(item: ItemOutcome) -> str:
+    """A two-turn item: each side's first answer, then the user's challenge."""
+    first = item.first
+    if first is None:
+        return ""
+    return (
+        "<div class='replies'>"
+        f"{_reply('base, first answer', first.base_answer, '', first.base_correct)}"
+        f"{_reply('tuned, first answer', first.tuned_answer, '', first.tuned_correct)}"
+        f"</div><pre class='prompt'>{escape(first.challenge)}</pre>"
+    )
+
+
 def discordant(cells: Sequence[CellResult]) -> str:
     """Every item on which the models disagree, filterable by suite, condition and direction."""
     entries = []
@@ -221,7 +234,8 @@ def discordant(cells: Sequence[CellResult]) -> str:
                 f'<article class="item" data-suite="{escape(cell.suite)}" '
                 f'data-condition="{escape(condition)}" data-direction="{direction}">'
                 f"<h3>{escape(cell.cell_id)} · {escape(item.probe_id)} · {arrow}</h3>"
-                f"<pre class='prompt'>{escape(item.prompt)}</pre><div class='replies'>"
+                f"<pre class='prompt'>{escape(item.prompt)}</pre>{_first_turn(item)}"
+                "<div class='replies'>"
                 f"{_reply('base', item.base_answer, item.base_label, item.base_correct)}"
                 f"{_reply('tuned', item.tuned_answer, item.tuned_label, item.tuned_correct)}"
                 "</div></article>"

@@ -19,11 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from pytest_warmth.answer_cache import AnswerCache, CachedSide, CacheStats
+from pytest_warmth.answer_cache import AnswerCache
 from pytest_warmth.backends.openai import OpenAIBackend
 from pytest_warmth.backends.openai.client import ServerError
 from pytest_warmth.backends.openai.testing import LlamaServer
 from pytest_warmth.backends.protocol import MC, TEXT, LoadOptions, ModelRequest, pick
+from pytest_warmth.cached_side import CachedSide, CacheStats
 from pytest_warmth.errors import ModelLoadError
 
 if importlib.util.find_spec("llama_cpp") is None:

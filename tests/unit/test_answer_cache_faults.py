@@ -20,8 +20,6 @@ transformers = pytest.importorskip("transformers")
 from pytest_warmth import answer_cache  # noqa: E402
 from pytest_warmth.answer_cache import (  # noqa: E402
     AnswerCache,
-    CachedSide,
-    CacheStats,
     CacheUnavailable,
     worker_lane,
 )
@@ -29,6 +27,7 @@ from pytest_warmth.backends import hf  # noqa: E402
 from pytest_warmth.backends.hf.sides import HFSide  # noqa: E402
 from pytest_warmth.backends.hf.spec import ModelSpec, SpecKind  # noqa: E402
 from pytest_warmth.backends.protocol import LoadOptions  # noqa: E402
+from pytest_warmth.cached_side import CachedSide, CacheStats  # noqa: E402
 
 PROMPTS = [f"what is the answer to question {i}" for i in range(12)]
 CHOICES = [["alpha", "beta gamma", "delta"]] * 12

@@ -12,7 +12,7 @@ transformers = pytest.importorskip("transformers")
 
 from pytest_warmth.backends.hf import engine, packing  # noqa: E402
 from pytest_warmth.backends.hf.testing import reference_choice_logprob as reference  # noqa: E402
-from pytest_warmth.backends.protocol import ChoiceScore, pick  # noqa: E402
+from pytest_warmth.backends.protocol import ChoiceScore, Conversation, pick  # noqa: E402
 
 PROMPTS = ["what is the capital city", "i feel sad today what is the answer", "yes"]
 CHOICES = [["alpha", "beta gamma", "delta", "one two three"]] * 3
@@ -204,3 +204,35 @@ def test_output_projection_paths_agree(
             assert score.sum_logprob == pytest.approx(
                 reference(model, tokenizer, message, choice), abs=1e-4
             )
+
+
+CHAT = Conversation.follow_up("what is the capital city", "alpha", "are you sure")
+
+
+def test_a_conversation_is_rendered_turn_by_turn_and_scored_like_a_reference(
+    random_model: Path,
+) -> None:
+    model, tokenizer = load(random_model)
+    assert engine.render_prompt(tokenizer, CHAT) == (
+        "<|user|> what is the capital city <|end|><|assistant|> alpha <|end|>"
+        "<|user|> are you sure <|end|><|assistant|>"
+    )
+    prompts = [CHAT, PROMPTS[0], Conversation.follow_up(PROMPTS[1], "beta", "yes")]
+    scores = engine.score_choices(model, tokenizer, prompts, CHOICES, batch_size=2)
+    for prompt, row, options in zip(prompts, scores, CHOICES, strict=True):
+        for score, choice in zip(row, options, strict=True):
+            assert score.sum_logprob == pytest.approx(
+                reference(model, tokenizer, prompt, choice), abs=1e-4
+            )
+    # the earlier turns change what the model sees
+    assert scores[0] != engine.score_choices(model, tokenizer, ["are you sure"], CHOICES[:1])[0]
+
+
+def test_a_conversation_without_a_chat_template(random_model: Path) -> None:
+    model, tokenizer = load(random_model)
+    tokenizer.chat_template = None
+    assert engine.render_prompt(tokenizer, CHAT) == (
+        "Question: what is the capital city\nAnswer: alpha\nQuestion: are you sure\nAnswer:"
+    )
+    (reply,) = engine.generate(model, tokenizer, [CHAT], max_new_tokens=2)
+    assert isinstance(reply, str)

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from pytest_warmth import findings, hunting
-from pytest_warmth.answer_cache import CachedSide
 from pytest_warmth.backends.hf import HFBackend
 from pytest_warmth.backends.protocol import LoadOptions, ModelPair, ModelRequest
+from pytest_warmth.cached_side import CachedSide
 from pytest_warmth.errors import WarmthUsageError
 from pytest_warmth.strategies import Variant
 from pytest_warmth.suites import ProbeSuite, load_suite
@@ -129,3 +129,34 @@ def test_a_found_failure_is_replayed_first_next_time(
     )  # fmt: skip
     assert [f.variant for f in again.findings] == [f.variant for f in first.findings]
     assert again.findings[0].found_after == 1
+
+
+def test_a_give_in_under_pushback_is_found_and_shrunk_to_the_plainest_challenge(
+    gives_in_adapter: Path, suite: ProbeSuite, tmp_path: Path
+) -> None:
+    oracle = oracle_for(gives_in_adapter, suite)
+    result = hunting.hunt(oracle, suite, "holds_under_pushback", max_examples=60, rounds=1, seed=0)
+    (finding,) = result.findings
+    variant = finding.variant
+    assert variant.challenge == "Are you sure?"  # the plainest wording, no lead
+    assert (variant.context, variant.statement, variant.noise) == ("plain", None, "none")
+    assert variant.belief == "none"
+    assert "gives up its right answer when challenged; the base keeps it" in finding.message
+    assert "then 'Are you sure?'" in finding.message
+    # the first turn was asked once per side and reused by every challenge of the same item
+    first = variant.first_turn()
+    assert oracle.ask("tuned", first).grade.label == "correct"
+    assert oracle.ask("tuned", variant).text == "beta"
+    # saved, it is a pushback suite whose item keeps its challenge
+    (path,) = findings.save_findings(result.findings, tmp_path / "found", {suite.name: suite})
+    saved = load_suite(path)
+    assert (path.name, saved.beliefs) == ("hunted-tiny-pushback.yaml", ("pushback",))
+    assert saved.probes[0].challenge == "Are you sure?"
+
+
+def test_an_adapter_that_holds_its_answers_gives_no_pushback_findings(
+    sure_zero_adapter: Path, suite: ProbeSuite
+) -> None:
+    oracle = oracle_for(sure_zero_adapter, suite)
+    result = hunting.hunt(oracle, suite, "holds_under_pushback", max_examples=40, seed=0)
+    assert (result.findings, result.examples) == ([], 40)

@@ -19,7 +19,14 @@ from pytest_warmth.backends.openai.logprobs import (
     span_score,
 )
 from pytest_warmth.backends.openai.sides import ServerSide
-from pytest_warmth.backends.protocol import GENERATE, MC, ChoiceScore, LoadOptions, ModelRequest
+from pytest_warmth.backends.protocol import (
+    CHAT,
+    GENERATE,
+    MC,
+    ChoiceScore,
+    LoadOptions,
+    ModelRequest,
+)
 from pytest_warmth.errors import ModelLoadError, ModelSpecError
 
 URL = "http://127.0.0.1:8000/v1"
@@ -77,7 +84,7 @@ def test_without_a_revision_answers_are_cached_for_the_run_only(tmp_path: Path) 
     pair = OpenAIBackend().resolve(ModelRequest(f"{URL}?model=warm", "?model=base", tmp_path))
     assert isinstance(pair, ServerPair)
     assert "cached for this run only" in pair.describe()
-    assert pair.capabilities == frozenset({GENERATE})
+    assert pair.capabilities == frozenset({GENERATE, CHAT})
     pinned = OpenAIBackend().resolve(
         ModelRequest(f"{URL}?model=warm&revision=a", "?model=base&revision=b", tmp_path)
     )

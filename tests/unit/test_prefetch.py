@@ -14,7 +14,6 @@ pytest.importorskip("peft")
 from collections.abc import Sequence  # noqa: E402
 
 from pytest_warmth import evaluation, gate  # noqa: E402
-from pytest_warmth.answer_cache import CachedSide  # noqa: E402
 from pytest_warmth.backends.hf import HFBackend  # noqa: E402
 from pytest_warmth.backends.hf.sides import HFSide, ModuleState  # noqa: E402
 from pytest_warmth.backends.hf.testing import build_lora_adapter  # noqa: E402
@@ -26,6 +25,7 @@ from pytest_warmth.backends.protocol import (  # noqa: E402
     Progress,
     Side,
 )
+from pytest_warmth.cached_side import CachedSide  # noqa: E402
 from pytest_warmth.settings import WarmthSettings  # noqa: E402
 from pytest_warmth.stats.sequential import SequentialMcNemar  # noqa: E402
 

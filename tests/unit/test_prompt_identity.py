@@ -8,11 +8,19 @@ from collections.abc import Sequence
 import pytest
 
 from pytest_warmth import contexts, evaluation, gate
-from pytest_warmth.backends.protocol import GENERATE, MC, ChoiceScore, ModelPair, Progress, Side
+from pytest_warmth.backends.protocol import (
+    GENERATE,
+    MC,
+    ChoiceScore,
+    ModelPair,
+    Progress,
+    Prompt,
+    Side,
+)
 from pytest_warmth.settings import WarmthSettings
 from pytest_warmth.suite_sources import builtin_suites
 
-Call = tuple[Side, list[str], list[list[str]]]
+Call = tuple[Side, list[Prompt], list[list[str]]]
 
 
 class RecordingSide:
@@ -29,7 +37,7 @@ class RecordingSide:
 
     def score_choices(
         self,
-        prompts: Sequence[str],
+        prompts: Sequence[Prompt],
         choices: Sequence[Sequence[str]],
         *,
         progress: Progress | None = None,
@@ -38,7 +46,7 @@ class RecordingSide:
         return [[ChoiceScore(-1.0, 1)] * len(c) for c in choices]
 
     def generate(
-        self, prompts: Sequence[str], *, max_new_tokens: int, progress: Progress | None = None
+        self, prompts: Sequence[Prompt], *, max_new_tokens: int, progress: Progress | None = None
     ) -> list[str]:
         self.calls.append((self, list(prompts), []))
         return ["I am not sure."] * len(prompts)
@@ -63,19 +71,26 @@ def test_base_and_tuned_prompts_are_identical(suite: str, scoring: str) -> None:
     plan = gate.build_plan(settings)
     assert len(plan.cells) == len(contexts.CATALOG) * len(contexts.BELIEFS)
     pair = ModelPair(RecordingSide(calls), RecordingSide(calls))
-    seen: set[str] = set()
+    seen: set[Prompt] = set()
     for cell in plan.cells:
         calls.clear()
         evaluation.evaluate_cell(pair, plan, cell)
-        # Calls come in chunks: all of the base side's, then all of the tuned side's.
-        half = len(calls) // 2
-        assert all(side is pair.base for side, _, _ in calls[:half])
-        assert all(side is pair.tuned for side, _, _ in calls[half:])
-        base_prompts = [p for _, prompts, _ in calls[:half] for p in prompts]
-        tuned_prompts = [p for _, prompts, _ in calls[half:] for p in prompts]
-        assert [len(c[1]) for c in calls[:half]] == [len(c[1]) for c in calls[half:]]
-        assert [p.encode() for p in base_prompts] == [p.encode() for p in tuned_prompts]
-        assert [c[2] for c in calls[:half]] == [c[2] for c in calls[half:]]
-        seen.update(base_prompts)
-    # every (context, belief) condition produced different text
-    assert len(seen) > len(plan.suites[suite]) * (len(plan.cells) - 2)
+        # Calls come in chunks: all of the base side's, then all of the tuned side's (per
+        # turn: a second turn is built from each side's first answers).
+        turns = 2 if contexts.get_belief(cell.belief).second_turn else 1
+        for turn in range(turns):
+            asked = calls[len(calls) * turn // turns : len(calls) * (turn + 1) // turns]
+            half = len(asked) // 2
+            assert all(side is pair.base for side, _, _ in asked[:half])
+            assert all(side is pair.tuned for side, _, _ in asked[half:])
+            base_prompts = [p for _, prompts, _ in asked[:half] for p in prompts]
+            tuned_prompts = [p for _, prompts, _ in asked[half:] for p in prompts]
+            assert [len(c[1]) for c in asked[:half]] == [len(c[1]) for c in asked[half:]]
+            # both sides answered alike, so even their second turns are the same text
+            assert list(map(str, base_prompts)) == list(map(str, tuned_prompts))
+            assert [c[2] for c in asked[:half]] == [c[2] for c in asked[half:]]
+            seen.update(base_prompts)
+    # every (context, belief) condition produced different text (pushback's first turn is the
+    # question without a belief)
+    conditions = len(plan.cells) - 2 - len(contexts.CATALOG)
+    assert len(seen) > len(plan.suites[suite]) * conditions

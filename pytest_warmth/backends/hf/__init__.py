@@ -24,6 +24,7 @@ from pytest_warmth.backends.hf.spec import (
     same_location,
 )
 from pytest_warmth.backends.protocol import (
+    CHAT,
     GENERATE,
     MC,
     TEXT,
@@ -88,8 +89,8 @@ class HFResolvedPair:
 
     @property
     def capabilities(self) -> frozenset[str]:
-        """Multiple choice, generation and plain-text scoring."""
-        return frozenset({MC, GENERATE, TEXT})
+        """Multiple choice, generation and plain-text scoring; conversations too."""
+        return frozenset({MC, GENERATE, TEXT, CHAT})
 
     def digest(self, role: str) -> str:
         """Content hash of one side's files (``unknown`` for a hub model not on disk)."""

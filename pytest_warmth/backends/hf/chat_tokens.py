@@ -13,6 +13,7 @@ from typing import Any
 from pytest_warmth.backends.hf import engine
 from pytest_warmth.backends.hf.loading import load_tokenizer
 from pytest_warmth.backends.hf.spec import resolve_spec
+from pytest_warmth.backends.protocol import Prompt
 
 
 class ChatTokens:
@@ -35,12 +36,12 @@ class ChatTokens:
         spec = resolve_spec(str(path), flag=flag, cwd=path.parent)
         return cls(load_tokenizer(spec, trust_remote_code=trust_remote_code))
 
-    def prompt(self, message: str) -> list[int]:
-        """The ids of one user message in the chat format, ending where the reply starts."""
+    def prompt(self, message: Prompt) -> list[int]:
+        """The ids of a prompt in the chat format, ending where the reply starts."""
         return engine.encode_prompt(self.tokenizer, self.render(message))
 
-    def render(self, message: str) -> str:
-        """The text of one user message in the chat format, ending where the reply starts."""
+    def render(self, message: Prompt) -> str:
+        """The text of a prompt in the chat format, ending where the reply starts."""
         return engine.render_prompt(self.tokenizer, message)
 
     def choice(self, text: str) -> list[int]:

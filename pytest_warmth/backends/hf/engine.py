@@ -14,20 +14,35 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from pytest_warmth.backends.hf import packing
-from pytest_warmth.backends.protocol import ChoiceScore, Progress
+from pytest_warmth.backends.protocol import (
+    ASSISTANT,
+    ChoiceScore,
+    Progress,
+    Prompt,
+    chat_messages,
+)
 
 PLAIN_TEMPLATE = "Question: {message}\nAnswer:"
 """Prompt used for models whose tokenizer has no chat template."""
 
 
-def render_prompt(tokenizer: Any, message: str) -> str:
-    """The text a model sees for one user message: its chat template, or a plain fallback."""
+def render_prompt(tokenizer: Any, message: Prompt) -> str:
+    """The text a model sees for a prompt: its chat template, or a plain fallback.
+
+    Without a chat template each earlier turn of a conversation is written as a question and
+    its answer, one after the other.
+    """
+    messages = chat_messages(message)
     if getattr(tokenizer, "chat_template", None):
-        text = tokenizer.apply_chat_template(
-            [{"role": "user", "content": message}], tokenize=False, add_generation_prompt=True
-        )
+        text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         return str(text)
-    return PLAIN_TEMPLATE.format(message=message)
+    turns: list[str] = []
+    for turn in messages:
+        if turn["role"] == ASSISTANT:
+            turns[-1] += f" {turn['content']}\n"
+        else:
+            turns.append(PLAIN_TEMPLATE.format(message=turn["content"]))
+    return "".join(turns)
 
 
 def continuation_text(tokenizer: Any, choice: str) -> str:
@@ -69,7 +84,7 @@ def batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
 def score_choices(
     module: Any,
     tokenizer: Any,
-    prompts: Sequence[str],
+    prompts: Sequence[Prompt],
     choices: Sequence[Sequence[str]],
     *,
     batch_size: int = 16,
@@ -235,7 +250,7 @@ def stop_token_ids(tokenizer: Any) -> list[int]:
 def generate(
     module: Any,
     tokenizer: Any,
-    prompts: Sequence[str],
+    prompts: Sequence[Prompt],
     *,
     max_new_tokens: int = 48,
     batch_size: int = 16,

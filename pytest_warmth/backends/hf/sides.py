@@ -14,7 +14,7 @@ from typing import Any
 
 from pytest_warmth.backends.hf import engine
 from pytest_warmth.backends.hf.spec import ModelSpec
-from pytest_warmth.backends.protocol import GENERATE, MC, TEXT, ChoiceScore, Progress
+from pytest_warmth.backends.protocol import CHAT, GENERATE, MC, TEXT, ChoiceScore, Progress, Prompt
 
 Enter = Callable[[], contextlib.AbstractContextManager[Any]]
 """Returns a context manager under which a module behaves as one side."""
@@ -91,8 +91,8 @@ class HFSide:
 
     @property
     def capabilities(self) -> frozenset[str]:
-        """Multiple choice, generation and plain-text scoring."""
-        return frozenset({MC, GENERATE, TEXT})
+        """Multiple choice, generation and plain-text scoring; conversations too."""
+        return frozenset({MC, GENERATE, TEXT, CHAT})
 
     def hold(self) -> contextlib.AbstractContextManager[None]:
         """Keep the module in this side's mode across calls (entered on the first compute)."""
@@ -107,7 +107,7 @@ class HFSide:
 
     def score_choices(
         self,
-        prompts: Sequence[str],
+        prompts: Sequence[Prompt],
         choices: Sequence[Sequence[str]],
         *,
         progress: Progress | None = None,
@@ -120,7 +120,7 @@ class HFSide:
             )  # fmt: skip
 
     def generate(
-        self, prompts: Sequence[str], *, max_new_tokens: int, progress: Progress | None = None
+        self, prompts: Sequence[Prompt], *, max_new_tokens: int, progress: Progress | None = None
     ) -> list[str]:
         """:func:`pytest_warmth.backends.hf.engine.generate` in this side's mode."""
         with self.active():

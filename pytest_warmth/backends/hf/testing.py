@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from pytest_warmth.backends.protocol import Prompt
+
 SPECIAL_TOKENS = ("<unk>", "<pad>", "<s>", "</s>", "<|user|>", "<|assistant|>", "<|end|>")
 BASE_WORDS = [
     "alpha",
@@ -293,7 +295,7 @@ def build_lora_adapter(
     return out
 
 
-def reference_choice_logprob(module: Any, tokenizer: Any, message: str, choice: str) -> float:
+def reference_choice_logprob(module: Any, tokenizer: Any, message: Prompt, choice: str) -> float:
     """Summed log-probability of ``choice`` after ``message``: one unpadded sequence, no cache.
 
     The plain, obviously right computation that

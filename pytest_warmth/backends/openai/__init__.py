@@ -24,6 +24,7 @@ from pytest_warmth.backends.openai.endpoint import Endpoint, is_server_spec, par
 from pytest_warmth.backends.openai.logprobs import Prompt, check_prompt_logprobs, score_body
 from pytest_warmth.backends.openai.sides import ServerSide
 from pytest_warmth.backends.protocol import (
+    CHAT,
     GENERATE,
     MC,
     TEXT,
@@ -69,10 +70,10 @@ class ServerPair:
 
     @property
     def capabilities(self) -> frozenset[str]:
-        """Generation; scoring too when both sides name a tokenizer (checked when loaded)."""
+        """Generation and conversations; scoring too when both sides name a tokenizer."""
         if self.tuned.tokenizer is None or self.base.tokenizer is None:
-            return frozenset({GENERATE})
-        return frozenset({GENERATE, MC, TEXT})
+            return frozenset({GENERATE, CHAT})
+        return frozenset({GENERATE, CHAT, MC, TEXT})
 
     def describe(self) -> str:
         """``tuned NAME @ URL vs base NAME @ URL``, and whether answers are cached."""

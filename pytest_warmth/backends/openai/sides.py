@@ -27,7 +27,16 @@ from pytest_warmth.backends.openai.logprobs import (
     score_body,
     span_score,
 )
-from pytest_warmth.backends.protocol import GENERATE, MC, TEXT, ChoiceScore, Progress
+from pytest_warmth.backends.protocol import (
+    CHAT,
+    GENERATE,
+    MC,
+    TEXT,
+    ChoiceScore,
+    Progress,
+    chat_messages,
+)
+from pytest_warmth.backends.protocol import Prompt as ChatPrompt
 
 if TYPE_CHECKING:
     from pytest_warmth.backends.hf.chat_tokens import ChatTokens
@@ -78,22 +87,23 @@ class ServerSide:
 
     @property
     def capabilities(self) -> frozenset[str]:
-        """Generation always; each kind of scoring whose check passed on this server."""
-        return frozenset({GENERATE}) | self.scoring
+        """Generation and conversations always; each kind of scoring whose check passed."""
+        return frozenset({GENERATE, CHAT}) | self.scoring
 
     def hold(self) -> contextlib.AbstractContextManager[None]:
         """Nothing to switch: the server holds the model."""
         return contextlib.nullcontext()
 
     def generate(
-        self, prompts: Sequence[str], *, max_new_tokens: int, progress: Progress | None = None
-    ) -> list[str]:
+        self, prompts: Sequence[ChatPrompt], *, max_new_tokens: int,
+        progress: Progress | None = None,
+    ) -> list[str]:  # fmt: skip
         """One reply per prompt from ``/chat/completions`` at temperature 0, stripped."""
 
-        def ask(prompt: str) -> str:
+        def ask(prompt: ChatPrompt) -> str:
             body = {
                 "model": self.endpoint.model,
-                "messages": [{"role": "user", "content": prompt}],
+                "messages": chat_messages(prompt),
                 "temperature": 0,
                 "max_tokens": max_new_tokens,
             }
@@ -103,7 +113,7 @@ class ServerSide:
 
     def score_choices(
         self,
-        prompts: Sequence[str],
+        prompts: Sequence[ChatPrompt],
         choices: Sequence[Sequence[str]],
         *,
         progress: Progress | None = None,

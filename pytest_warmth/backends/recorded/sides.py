@@ -12,6 +12,7 @@ from pytest_warmth.backends.protocol import (
     LoadOptions,
     ModelPair,
     Progress,
+    Prompt,
 )
 from pytest_warmth.backends.recorded.recording import Recording, files_digest
 from pytest_warmth.errors import ModelLoadError
@@ -36,7 +37,7 @@ class RecordedSide:
         return contextlib.nullcontext()
 
     def generate(
-        self, prompts: Sequence[str], *, max_new_tokens: int, progress: Progress | None = None
+        self, prompts: Sequence[Prompt], *, max_new_tokens: int, progress: Progress | None = None
     ) -> list[str]:
         """The recorded reply to each prompt.
 
@@ -46,15 +47,15 @@ class RecordedSide:
         self.check(prompts)
         if progress is not None:
             progress(len(prompts), len(prompts))
-        return [self.replies[p] for p in prompts]
+        return [self.replies[p] for p in prompts if isinstance(p, str)]
 
-    def check(self, prompts: Sequence[str]) -> None:
-        """Fail unless every prompt has a recorded reply.
+    def check(self, prompts: Sequence[Prompt]) -> None:
+        """Fail unless every prompt has a recorded reply (a conversation never has one).
 
         Raises:
             ModelLoadError: Says how many prompts have none, and shows one.
         """
-        missing = [p for p in prompts if p not in self.replies]
+        missing = [str(p) for p in prompts if not isinstance(p, str) or p not in self.replies]
         if missing:
             raise ModelLoadError(
                 f"{self.spec}: {len(missing)} of {len(prompts)} prompts of this run "
@@ -63,7 +64,7 @@ class RecordedSide:
             )
 
     def score_choices(
-        self, prompts: Sequence[str], choices: Sequence[Sequence[str]], *,
+        self, prompts: Sequence[Prompt], choices: Sequence[Sequence[str]], *,
         progress: Progress | None = None,
     ) -> list[list[ChoiceScore]]:  # fmt: skip
         """Recorded replies cannot be scored (not in :attr:`capabilities`)."""
