@@ -72,7 +72,8 @@ BELIEF = Option(
     "--warmth-belief",
     "NAME",
     "Belief the user states after the question (repeatable): none, wrong, reject_right, right "
-    "(the study's original, incorrect, correct work too)",
+    "(the study's original, incorrect, correct work too), or pushback: a challenge of the "
+    "model's own first answer in a second turn",
     kind="list",
     default=(),
     default_text="the profile's: none and wrong",

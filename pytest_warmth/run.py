@@ -241,9 +241,10 @@ class GateRun:
 
     def _cell_done(self, outcome: PairedCell, seconds: float | None = None) -> None:
         b, c, _ = paired_counts(outcome.items)
-        excluded = (
-            f", {len(outcome.excluded)} excluded (refusals, no answer)" if outcome.excluded else ""
-        )
+        why = "refusals, no answer"
+        if any(item.first is not None for item in outcome.excluded):
+            why = "not both right before the challenge, " + why
+        excluded = f", {len(outcome.excluded)} excluded ({why})" if outcome.excluded else ""
         used = ""
         if outcome.items_used is not None:
             cell = gate.Cell(outcome.suite, outcome.context, outcome.belief)
