@@ -243,3 +243,25 @@ def _schema(db: sqlite3.Connection) -> str | None:
             raise
         return "?"
     return None if row is None else str(row[0])
+
+
+def open_for_run(directory: Path | None, say: Callable[[str], None]) -> AnswerCache | None:
+    """A run's cache in ``directory``, or ``None`` (said once why) when off or unusable.
+
+    The cache only saves time: a locked, foreign, full or unwritable one never fails the
+    run, and one that fails mid-run goes off, said once, for the rest of it.
+    """
+    if directory is None:
+        return None
+
+    def went_off(reason: str) -> None:
+        say(f"warmth: answer cache off for the rest of the run: {reason}")
+
+    try:
+        cache = AnswerCache.in_directory(directory, notify=went_off)
+    except CacheUnavailable as exc:
+        say(f"warmth: answer cache off: {exc}; every answer is computed, none stored")
+        return None
+    if cache.rebuilt:
+        say(f"warmth: answer cache: {cache.rebuilt}")
+    return cache

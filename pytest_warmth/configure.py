@@ -12,10 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from pytest_warmth import sweep
 from pytest_warmth.backends import registry
 from pytest_warmth.backends.protocol import (
     CHAT,
     GENERATE,
+    TEXT,
     CarriesSuites,
     ChecksPrompts,
     ModelRequest,
@@ -40,16 +42,30 @@ def start_gate(config: pytest.Config, settings: WarmthSettings) -> WarmthSession
     """
     assert settings.model is not None
     memo = hash_memo(config)
+    cwd = Path(config.invocation_params.dir)
+    checkpoints = sweep.expand(settings.models or (settings.model,), cwd)
     request = ModelRequest(
-        settings.model, settings.base, cwd=Path(config.invocation_params.dir),
-        allow_pickle=settings.allow_pickle, hash_memo=memo, unpaired=settings.unpaired,
+        checkpoints[0].spec, settings.base, cwd=cwd, allow_pickle=settings.allow_pickle,
+        hash_memo=memo, unpaired=settings.unpaired,
     )  # fmt: skip
     backend, models = registry.resolve_pair(request)
+    pairs = [(checkpoints[0], models)]
+    for checkpoint in checkpoints[1:]:
+        other = dataclasses.replace(request, model=checkpoint.spec)
+        pairs.append((checkpoint, registry.resolve_pair(other)[1]))
+    sweep.check_one_base(pairs)
     if settings.scoring is None and models.capabilities == {GENERATE}:
         # Replies recorded elsewhere (or an API without log-probabilities) can only be graded.
         settings = dataclasses.replace(settings, scoring=GENERATE)
     plan = build_plan(settings, models.suites() if isinstance(models, CarriesSuites) else None)
-    check_capabilities(plan, models, backend)
+    for _, pair in pairs:
+        check_capabilities(plan, pair, backend)
+    if settings.measure_warmth and not {GENERATE, TEXT} <= models.capabilities:
+        raise ModelSpecError(
+            f"--warmth-measure-warmth generates replies and scores them as plain text under the "
+            f"base, which the {backend!r} backend cannot do (it offers: "
+            f"{', '.join(sorted(models.capabilities))}); leave it out"
+        )
     if isinstance(models, ChecksPrompts):
         generated = [c for c in plan.cells if plan.scoring[c.suite] == GENERATE]
         models.check_prompts([m for cell in generated for m in cell_messages(plan, cell)])
@@ -60,7 +76,8 @@ def start_gate(config: pytest.Config, settings: WarmthSettings) -> WarmthSession
     judge: ResolvedModel | None = None
     if settings.judge is not None and settings.judge.strip().lower() != JUDGE_BASE:
         judge = registry.resolve_model(settings.judge, request)
-    run = GateRun(settings, plan, models, judge=judge)
+    swept = pairs if checkpoints[0].label else None
+    run = GateRun(settings, plan, models, judge=judge, sweep=swept)
     run.baseline = baseline
     if not config.option.collectonly:
         run.calibrate_graders()  # a weak judge is refused before it grades anything

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from pytest_warmth import atomic
+from pytest_warmth.errors import WarmthError
 from pytest_warmth.hunting import Finding
 from pytest_warmth.suites import ProbeSuite
 
@@ -84,6 +85,26 @@ def save_findings(
         atomic.write_text(path, yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
         written.append(path)
     return written
+
+
+def save_and_tell(
+    findings: list[Finding],
+    target: Path,
+    suites: dict[str, ProbeSuite],
+    scoring: dict[str, str] | None = None,
+) -> str:
+    """Save the findings under ``target`` (:func:`save_findings`) and say what happened."""
+    if not findings:
+        return f"warmth: the hunt found nothing; {target} not written"
+    try:
+        files = save_findings(findings, target, suites, scoring)
+    except (OSError, WarmthError) as exc:
+        return f"warmth: cannot write the findings to {target}: {exc}"
+    names = ", ".join(path.name for path in files)
+    return (
+        f"warmth: {len(findings)} minimal failing variant(s) saved to {target} ({names}); "
+        f"re-run them with --warmth-probes={target}"
+    )
 
 
 def _item(

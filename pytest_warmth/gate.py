@@ -204,3 +204,14 @@ def cell_messages(plan: GatePlan, cell: Cell) -> list[str]:
         )
         for probe in suite.probes
     ]
+
+
+def plain_questions(plan: GatePlan, count: int) -> list[str]:
+    """The first ``count`` questions of the run's suites, asked plainly, in turn per suite.
+
+    For measurements beside the gate, e.g. how warm the replies read.
+    """
+    per_suite = [cell_messages(plan, Cell(name, contexts.PLAIN)) for name in plan.suites]
+    mixed = [messages[i] for i in range(max(map(len, per_suite), default=0))
+             for messages in per_suite if i < len(messages)]  # fmt: skip
+    return mixed[:count]

@@ -24,8 +24,8 @@ class Runner(Protocol):
 
     settings: WarmthSettings
 
-    def result_for(self, cell: gate.Cell) -> CellResult:
-        """The verdict of ``cell``."""
+    def result_for(self, cell: gate.Cell, checkpoint: str = "") -> CellResult:
+        """The verdict of ``cell`` (of ``checkpoint``, in a sweep)."""
         ...
 
     def hunt(self, suite: str, prop: str) -> HuntResult:
@@ -55,6 +55,8 @@ def cell_properties(result: CellResult) -> list[tuple[str, object]]:
         ("p_adjusted", _number(result.p_adjusted)), ("correction", result.correction),
         ("verdict", result.verdict), ("items_used", used),
     ]  # fmt: skip
+    if result.checkpoint:
+        pairs.insert(0, ("checkpoint", result.checkpoint))
     return [(f"warmth.{name}", value) for name, value in pairs]
 
 
@@ -79,15 +81,19 @@ class _WarmthItem(pytest.Item):
 class WarmthGateItem(_WarmthItem):
     """One gate cell: passes unless the tuned model is significantly worse there."""
 
-    def __init__(self, *, cell: gate.Cell, runner: Runner, **kwargs: Any) -> None:
+    def __init__(
+        self, *, cell: gate.Cell, runner: Runner, checkpoint: str = "", **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.cell = cell
+        self.checkpoint = checkpoint
+        """A sweep: the label of the checkpoint this item gates."""
         self.runner = runner
         self.add_marker("warmth")
 
     def runtest(self) -> None:
         """Evaluate (once per run, for every selected cell) and check this cell's verdict."""
-        result = self.runner.result_for(self.cell)
+        result = self.runner.result_for(self.cell, self.checkpoint)
         self.user_properties.extend(cell_properties(result))
         strict = self.runner.settings.strict
         if result.verdict == FAIL or (strict and result.verdict in (INCONCLUSIVE, UNTESTABLE)):
@@ -97,7 +103,8 @@ class WarmthGateItem(_WarmthItem):
 
     def reportinfo(self) -> tuple[Path, None, str]:
         """Location shown in reports."""
-        return self.path, None, f"warmth gate {self.cell.cell_id}"
+        where = f"ckpt-{self.checkpoint} " if self.checkpoint else ""
+        return self.path, None, f"warmth gate {where}{self.cell.cell_id}"
 
 
 class WarmthHuntItem(_WarmthItem):

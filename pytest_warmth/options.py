@@ -25,7 +25,11 @@ MODEL = Option(
     "Warmth-tuned model to gate: a model directory, a PEFT adapter directory, a .gguf file, "
     "a hub id (online only), a model behind an OpenAI-compatible server "
     "(http://HOST:PORT/v1?model=NAME) or the alias 'smollm2' (embedded SmolLM2-135M-Instruct). "
-    "Without it the plugin is inert",
+    "Repeat it, or name a folder of checkpoint-N/ (or epoch-N/) subfolders, to gate every "
+    "checkpoint of one training run against the same base (a sweep). Without it the plugin "
+    "is inert",
+    kind="list",
+    default=(),
 )
 BASE = Option(
     "--warmth-base",
@@ -212,6 +216,16 @@ STRICT = Option(
     "--warmth-strict",
     "",
     "Treat INCONCLUSIVE (underpowered) cells as failures",
+    kind="flag",
+    default=False,
+    default_text="off",
+)
+MEASURE_WARMTH = Option(
+    "--warmth-measure-warmth",
+    "",
+    "Also measure how warm the tuned model's replies read (each checkpoint's, in a sweep), "
+    "beside the base's: a SocioT-style score under the base model, on the replies to the "
+    "first 40 plain questions of the run's suites",
     kind="flag",
     default=False,
     default_text="off",

@@ -132,12 +132,19 @@ class CellResult:
     """Share of the items the base got right without the belief and wrong with it (pushback:
     right in its first answer and wrong after the challenge)."""
     tuned_flip: float | None = None
+    checkpoint: str = ""
+    """A sweep: the label of the checkpoint this cell gates (empty: no sweep)."""
     items: tuple[ItemOutcome, ...] = field(default=(), repr=False)
 
     @property
     def cell_id(self) -> str:
         """``suite[context]`` or ``suite[context+belief]``."""
         return cell_id(self.suite, self.context, self.belief)
+
+    @property
+    def report_id(self) -> str:
+        """The cell's id, after its checkpoint's in a sweep: ``ckpt-500:suite[context]``."""
+        return f"ckpt-{self.checkpoint}:{self.cell_id}" if self.checkpoint else self.cell_id
 
     @property
     def base_error_rate(self) -> float:
@@ -164,6 +171,7 @@ class CellResult:
         data = asdict(self)
         data.update(
             cell=self.cell_id,
+            id=self.report_id,
             base_error_rate=self.base_error_rate,
             tuned_error_rate=self.tuned_error_rate,
             delta=self.delta,
@@ -199,6 +207,12 @@ class RunResult:
     holds which layers of a sharded model); empty when nothing was loaded."""
     environment: dict[str, Any] = field(default_factory=dict)
     """When the run ended and the versions it ran with (``date``, ``versions``)."""
+    warmth: dict[str, Any] = field(default_factory=dict)
+    """``--warmth-measure-warmth``: each model's SocioT-style score (``mean``, ``se``, ``n``)
+    by role (``base``, ``tuned`` or ``ckpt-<label>``); empty when not measured."""
+    sweep: dict[str, Any] = field(default_factory=dict)
+    """A checkpoint sweep: its ``checkpoints`` in training order (label, spec, step, models,
+    warmth), the ``last_all_pass`` label and the ``correction`` family; empty otherwise."""
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -218,5 +232,7 @@ class RunResult:
             "graders": list(self.graders),
             "load": self.load,
             "environment": self.environment,
+            **({"warmth": self.warmth} if self.warmth else {}),
+            **({"sweep": self.sweep} if self.sweep else {}),
             "failed": self.failed,
         }

@@ -9,12 +9,13 @@ pytest session drives it and passes ``say`` for progress lines.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pytest_warmth import environment, evaluation, gate, verdicts
-from pytest_warmth.answer_cache import CHUNK_BATCHES, AnswerCache, CacheUnavailable
+from pytest_warmth.answer_cache import CHUNK_BATCHES, AnswerCache, open_for_run
 from pytest_warmth.backends.protocol import (
     LoadOptions,
     ModelPair,
@@ -30,10 +31,10 @@ from pytest_warmth.calibration import (
     check_judge,
     load_labelled,
 )
-from pytest_warmth.errors import WarmthError
 from pytest_warmth.progress import Lines, ProgressTracker, Terminal
 from pytest_warmth.results import CellResult, RunResult, cell_id, paired_counts
 from pytest_warmth.settings import WarmthSettings
+from pytest_warmth.sweep import Checkpoint, sweep_models, sweep_summary
 
 if TYPE_CHECKING:
     from pytest_warmth.hunting import Finding, HuntResult, Oracle
@@ -54,6 +55,8 @@ class GateRun:
         judge: The judge model resolved, or ``None`` (no judge, or ``base``).
         say: Writes one line (the run's news).
         terminal: Where progress lines go (by default each through ``say``, no TTY).
+        sweep: A checkpoint sweep: each checkpoint with its pair, in training order, all of
+            one base (``models`` is the first); ``None``: one comparison.
     """
 
     def __init__(
@@ -65,15 +68,24 @@ class GateRun:
         judge: ResolvedModel | None = None,
         say: Callable[[str], None] = lambda line: None,
         terminal: Terminal | None = None,
+        sweep: Sequence[tuple[Checkpoint, ResolvedPair]] | None = None,
     ) -> None:
         self.settings, self.plan, self.models = settings, plan, models
+        self.sweep = list(sweep or [(Checkpoint("", settings.model or "", 0.0), models)])
+        self.checkpoint = self.sweep[0][0]
+        """The checkpoint whose pair is (or will be) loaded."""
+        self._base_memo: dict[str, Any] = {}
+        self.warmth: dict[str, dict[str, Any]] = {}
+        """``--warmth-measure-warmth``: each model's score by role."""
+        """The base side's answers, shared by every checkpoint's pair: asked once."""
         self.judge_model = judge
         self.say = say
         self.terminal: Terminal = terminal or Lines(lambda line: self.say(line))
         self.loaded: ModelPair | None = None
         self.judge: Judge | None = None
         self.load_seconds = 0.0
-        self.results: dict[gate.Cell, CellResult] = {}
+        self.results: dict[tuple[str, gate.Cell], CellResult] = {}
+        """Verdicts by (checkpoint label, cell); the label is empty without a sweep."""
         self.amplifications: list[verdicts.Amplification] = []
         self.findings: list[Finding] = []
         self.baseline: dict[str, Any] | None = None
@@ -108,7 +120,9 @@ class GateRun:
             if self._judge_needed() and self.judge_model is not None:
                 self._judge_side = self.judge_model.load(self.options(), self.loaded)
             self.load_seconds = time.perf_counter() - start
-            self.say(f"warmth: models loaded in {self.load_seconds:.1f}s on {self.loaded.where}")
+            which = f" (checkpoint {self.checkpoint.label})" if self.checkpoint.label else ""
+            where = self.loaded.where
+            self.say(f"warmth: models loaded{which} in {self.load_seconds:.1f}s on {where}")
             for note in self.loaded.notes:
                 self.say(f"warmth: {note}")
         return self.loaded
@@ -122,10 +136,11 @@ class GateRun:
         if self._sides is not None:
             return self._sides
         loaded = self.load()
-        stats = self.cache_stats = CacheStats()
-        cache = self._open_cache()
+        first = self.cache_stats is None
+        stats = self.cache_stats = self.cache_stats or CacheStats()
+        cache = self._open_cache() if first else self.answer_cache
         chunk = CHUNK_BATCHES * self.settings.batch_size
-        base = CachedSide(loaded.base, cache, stats, chunk)
+        base = CachedSide(loaded.base, cache, stats, chunk, memo=self._base_memo)
         tuned = base if loaded.same_weights else CachedSide(loaded.tuned, cache, stats, chunk)
         labels = loaded.labels if self.settings.recorded_labels == "use" else {}
         self._sides = ModelPair(
@@ -135,26 +150,9 @@ class GateRun:
         return self._sides
 
     def _open_cache(self) -> AnswerCache | None:
-        """The answer cache, or ``None`` (said once why) when it is off or cannot be used.
-
-        The cache only saves time: a locked, foreign, full or unwritable one never fails the
-        run, and one that fails mid-run goes off, said once, for the rest of it.
-        """
-        directory = self.settings.cache
-        if directory is None:
-            return None
-
-        def went_off(reason: str) -> None:
-            self.say(f"warmth: answer cache off for the rest of the run: {reason}")
-
-        try:
-            cache = AnswerCache.in_directory(directory, notify=went_off)
-        except CacheUnavailable as exc:
-            self.say(f"warmth: answer cache off: {exc}; every answer is computed, none stored")
-            return None
+        """The answer cache, or ``None`` (said once why) when it is off or cannot be used."""
+        cache = open_for_run(self.settings.cache, self.say)
         self.answer_cache = cache
-        if cache.rebuilt:
-            self.say(f"warmth: answer cache: {cache.rebuilt}")
         return cache
 
     def calibrate_graders(self) -> list[Calibration]:
@@ -198,15 +196,68 @@ class GateRun:
 
     # -- the gate -------------------------------------------------------------------------
 
-    def evaluate(self, cells: Sequence[gate.Cell]) -> None:
-        """Ask both sides every item of ``cells`` and decide every verdict."""
+    def use(self, checkpoint: Checkpoint, models: ResolvedPair) -> None:
+        """Make ``checkpoint`` the one asked: the loaded pair (and judge) of another goes.
+
+        The answer cache and the base's answers stay: every checkpoint shares the base.
+        """
+        if checkpoint == self.checkpoint and self.loaded is not None:
+            return
+        self.checkpoint, self.models = checkpoint, models
+        self.loaded = self._sides = self.judge = self._judge_side = self._oracle = None
+        gc.collect()  # the previous checkpoint's weights, before the next one loads
+
+    def evaluate(
+        self, cells: Sequence[gate.Cell], checkpoints: Collection[str] | None = None
+    ) -> None:
+        """Ask each checkpoint's sides every item of ``cells`` and decide every verdict.
+
+        A sweep's cells form one family: the run's correction applies across all of them.
+        ``checkpoints``: the labels to ask (default: all).
+        """
+        labelled: list[tuple[str, PairedCell]] = []
+        self.amplifications = []
+        for checkpoint, models in self.sweep:
+            if checkpoints is not None and checkpoint.label not in checkpoints:
+                continue
+            self.use(checkpoint, models)
+            outcomes = self._outcomes(cells)
+            labelled += [(checkpoint.label, outcome) for outcome in outcomes]
+            if self.settings.measure_warmth:
+                self._measure_warmth()
+            self.amplifications += [
+                dataclasses.replace(a, checkpoint=checkpoint.label)
+                for a in verdicts.amplification(outcomes)
+            ]
+        decided = verdicts.decide([outcome for _, outcome in labelled], self.policy())
+        for (label, _), result in zip(labelled, decided, strict=True):
+            cell = gate.Cell(result.suite, result.context, result.belief)
+            self.results[label, cell] = dataclasses.replace(result, checkpoint=label)
+
+    def _measure_warmth(self) -> None:
+        """How warm the loaded checkpoint's (and the base's) replies read, said and kept."""
+        from pytest_warmth import warmth_score
+
+        prompts = gate.plain_questions(self.plan, warmth_score.PROMPTS)
+        found = warmth_score.measure(self.sides(), prompts, max_new_tokens=self.plan.max_new_tokens)
+        role = f"ckpt-{self.checkpoint.label}" if self.checkpoint.label else "tuned"
+        for name, score in (("base", found["base"]), (role, found["tuned"])):
+            self.warmth[name] = dataclasses.asdict(score)
+        base, tuned = found["base"], found["tuned"]
+        self.say(
+            f"warmth: warmth of the replies (SocioT-style, nats/token): base {base.mean:+.4f} "
+            f"± {base.se:.4f}, {role} {tuned.mean:+.4f} ± {tuned.se:.4f} (n={tuned.n})"
+        )
+
+    def _outcomes(self, cells: Sequence[gate.Cell]) -> list[PairedCell]:
+        """The paired outcomes of ``cells`` on the loaded checkpoint."""
         sides = self.sides()
         if self.settings.sequential:
             from pytest_warmth.stats.sequential import SequentialMcNemar
 
-            # e-Bonferroni over the cells, on the e-process's share of alpha
+            # e-Bonferroni over the cells (of every checkpoint), on the e-process's share of alpha
             share = verdicts.SEQUENTIAL_ALPHA_SHARE
-            threshold = len(cells) / (share * self.settings.alpha)
+            threshold = len(cells) * len(self.sweep) / (share * self.settings.alpha)
             outcomes = evaluation.evaluate_sequentially(
                 sides, self.plan, cells, batch_size=self.settings.batch_size,
                 sequential=lambda: SequentialMcNemar(threshold=threshold), judge=self.judge,
@@ -214,22 +265,20 @@ class GateRun:
             )  # fmt: skip
             for outcome in outcomes:
                 self._cell_done(outcome)
-        else:
-            evaluation.prefetch(
-                sides, self.plan, cells, progress=lambda role: self.progress(f"all cells, {role}")
-            )
-            outcomes = []
-            for cell in cells:
-                start = time.perf_counter()
-                outcome = evaluation.evaluate_cell(
-                    sides, self.plan, cell, judge=self.judge,
-                    progress=lambda cell, role: self.progress(f"{cell.cell_id} {role}"),
-                )  # fmt: skip
-                outcomes.append(outcome)
-                self._cell_done(outcome, time.perf_counter() - start)
-        for result in verdicts.decide(outcomes, self.policy()):
-            self.results[gate.Cell(result.suite, result.context, result.belief)] = result
-        self.amplifications = verdicts.amplification(outcomes)
+            return outcomes
+        evaluation.prefetch(
+            sides, self.plan, cells, progress=lambda role: self.progress(f"all cells, {role}")
+        )
+        outcomes = []
+        for cell in cells:
+            start = time.perf_counter()
+            outcome = evaluation.evaluate_cell(
+                sides, self.plan, cell, judge=self.judge,
+                progress=lambda cell, role: self.progress(f"{cell.cell_id} {role}"),
+            )  # fmt: skip
+            outcomes.append(outcome)
+            self._cell_done(outcome, time.perf_counter() - start)
+        return outcomes
 
     def policy(self) -> verdicts.Policy:
         """The statistical settings of this run."""
@@ -253,22 +302,38 @@ class GateRun:
             used = f" of {total} ({decided})"
         took = f" ({seconds:.1f}s)" if seconds is not None else ""
         name = cell_id(outcome.suite, outcome.context, outcome.belief)
+        if self.checkpoint.label:
+            name = f"{self.checkpoint.collector}::{name}"
         self.say(
             f"warmth: {name} done: {len(outcome.items)} items{used}{excluded}, b={b} c={c}{took}"
         )
 
-    def run_result(self, cells: Sequence[gate.Cell]) -> RunResult:
-        """The results of ``cells`` (in order) with the settings and model identities."""
+    def run_result(
+        self, cells: Sequence[gate.Cell], only: Sequence[tuple[str, gate.Cell]] | None = None
+    ) -> RunResult:
+        """The results of ``cells`` (in order, per checkpoint) with the settings and models.
+
+        ``only``: the (checkpoint, cell) pairs to report (default: every one).
+        """
         settings = self.settings.reported()
         settings.update(
             self.plan.identity(),
             contexts=sorted({c.context for c in cells}),
             beliefs=sorted({c.belief for c in cells}),
         )
+        order = [(checkpoint.label, cell) for checkpoint, _ in self.sweep for cell in cells]
+        if only is not None:
+            order = [key for key in order if key in set(only)]
+        found = tuple(self.results[key] for key in order if key in self.results)
+        swept = len(self.sweep) > 1 or bool(self.checkpoint.label)
         return RunResult(
             settings=settings,
-            models=self.models.model_infos(),
-            cells=tuple(self.results[c] for c in cells if c in self.results),
+            models=sweep_models(self.sweep) if swept else self.models.model_infos(),
+            cells=found,
+            warmth=dict(self.warmth),
+            sweep=sweep_summary(self.sweep, found, self.settings.correction, self.warmth)
+            if swept
+            else {},
             amplification=tuple(dataclasses.asdict(a) for a in self.amplifications),
             graders=tuple(c.to_dict() for c in self.calibrations),
             load={"where": self.loaded.where, "notes": list(self.loaded.notes)}
@@ -295,9 +360,13 @@ class GateRun:
     # -- the hunt -------------------------------------------------------------------------
 
     def hunt(self, suite: str, prop: str, database: Any = None) -> HuntResult:
-        """One hunt through the same cached sides (answers shared by every hunt of the run)."""
+        """One hunt through the same cached sides (answers shared by every hunt of the run).
+
+        In a sweep the hunt searches the last checkpoint (the model training ended with).
+        """
         from pytest_warmth import hunting
 
+        self.use(*self.sweep[-1])
         if self._oracle is None:
             self._oracle = hunting.Oracle(
                 self.sides(), self.plan.suites, scoring=self.plan.scoring,
@@ -318,23 +387,10 @@ class GateRun:
     def save_findings(self) -> None:
         """Write the hunt's findings where ``--warmth-save-failures`` says, and say so."""
         target = self.settings.save_failures
-        if target is None or not self.settings.hunt:
-            return
-        if not self.findings:
-            self.say(f"warmth: the hunt found nothing; {target} not written")
-            return
-        from pytest_warmth.findings import save_findings
+        if target is not None and self.settings.hunt:
+            from pytest_warmth.findings import save_and_tell
 
-        try:
-            files = save_findings(self.findings, target, self.plan.suites, self.plan.scoring)
-        except (OSError, WarmthError) as exc:
-            self.say(f"warmth: cannot write the findings to {target}: {exc}")
-            return
-        names = ", ".join(path.name for path in files)
-        self.say(
-            f"warmth: {len(self.findings)} minimal failing variant(s) saved to {target} "
-            f"({names}); re-run them with --warmth-probes={target}"
-        )
+            self.say(save_and_tell(self.findings, target, self.plan.suites, self.plan.scoring))
 
     def progress(self, label: str) -> ProgressTracker:
         """A ``progress(done, total)`` callback: throttled lines with rate and time left."""

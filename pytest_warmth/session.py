@@ -50,7 +50,8 @@ class WarmthSession:
         self.plan = plan
         self.run = run
         self.memo = memo
-        self.selected: list[gate.Cell] = []
+        self.selected: list[tuple[str, gate.Cell]] = []
+        """The selected items: (checkpoint label, cell); the label is empty without a sweep."""
         self.error: Exception | None = None
         self.terminal = ReporterTerminal(config)
         run.say, run.terminal = self.terminal.line, self.terminal
@@ -92,12 +93,16 @@ class WarmthSession:
         """Add one item per cell (before -k/-m deselection runs)."""
         for message in self.plan.warnings:
             config.issue_config_time_warning(WarmthWarning(message), stacklevel=2)
-        parent = WarmthGateCollector.from_parent(session, name="warmth", nodeid="warmth")
-        gate_items = [
-            WarmthGateItem.from_parent(parent, name=cell.cell_id, cell=cell, runner=self)
-            for cell in self.plan.cells
-        ]
-        self._add(config, items, parent, gate_items)
+        for checkpoint, _ in self.run.sweep:
+            name = checkpoint.collector if checkpoint.label else "warmth"
+            parent = WarmthGateCollector.from_parent(session, name=name, nodeid=name)
+            gate_items = [
+                WarmthGateItem.from_parent(
+                    parent, name=cell.cell_id, cell=cell, runner=self, checkpoint=checkpoint.label
+                )
+                for cell in self.plan.cells
+            ]
+            self._add(config, items, parent, gate_items)
         if self.settings.hunt:
             from pytest_warmth.hunting import PROPERTIES
 
@@ -132,10 +137,16 @@ class WarmthSession:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Load the models once, if any gate item survived selection (not for --collect-only)."""
-        self.selected = [i.cell for i in session.items if isinstance(i, WarmthGateItem)]
+        self.selected = [
+            (i.checkpoint, i.cell) for i in session.items if isinstance(i, WarmthGateItem)
+        ]
         hunts = any(isinstance(i, WarmthHuntItem) for i in session.items)
         if not (self.selected or hunts) or self.config.option.collectonly:
             return
+        labels = {label for label, _ in self.selected}
+        # the first checkpoint asked (a sweep's hunts search its last one)
+        first = next((pair for pair in self.run.sweep if pair[0].label in labels), None)
+        self.run.use(*(first or self.run.sweep[-1]))
         try:
             self.load_models()
         except WarmthError as exc:
@@ -159,7 +170,7 @@ class WarmthSession:
         """Evaluate every selected cell up front, so progress lines do not split test output."""
         if self.run.loaded is not None and self.selected and not session.config.option.collectonly:
             try:
-                self.run.evaluate(self.selected)
+                self.run.evaluate(self._cells(), {label for label, _ in self.selected})
             except Exception as exc:  # noqa: BLE001 - reported by every gate item instead
                 self.error = exc
             finally:
@@ -199,19 +210,23 @@ class WarmthSession:
 
     def run_result(self) -> RunResult:
         """The run's results with settings and model identities."""
-        return self.run.run_result(self.selected)
+        return self.run.run_result(self._cells(), self.selected)
 
     def ordered_results(self) -> list[CellResult]:
         """Results in cell order."""
         return list(self.run_result().cells)
 
-    def result_for(self, cell: gate.Cell) -> CellResult:
+    def _cells(self) -> list[gate.Cell]:
+        """The selected cells, each once (a sweep asks them of every checkpoint)."""
+        return list(dict.fromkeys(cell for _, cell in self.selected))
+
+    def result_for(self, cell: gate.Cell, checkpoint: str = "") -> CellResult:
         """The verdict of ``cell`` (evaluated before the test loop; re-raises its error)."""
         if self.error is not None:
             raise self.error
         if not self.run.results:
-            self.run.evaluate(self.selected)
-        return self.run.results[cell]
+            self.run.evaluate(self._cells(), {label for label, _ in self.selected})
+        return self.run.results[checkpoint, cell]
 
     def hunt(self, suite: str, prop: str) -> HuntResult:
         """Run one hunt (Hypothesis's example database lives in pytest's cache)."""

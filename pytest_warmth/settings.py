@@ -61,7 +61,9 @@ class WarmthSettings:
     """
 
     model: str | None = None
-    """Spec of the warmth-tuned model; ``None`` leaves the plugin inert."""
+    """Spec of the warmth-tuned model (a sweep's first); ``None`` leaves the plugin inert."""
+    models: tuple[str, ...] = ()
+    """Every ``--warmth-model`` value, in the order given (more than one: a sweep)."""
     base: str | None = None
     """Spec of the base model, or ``None`` to take it from the adapter."""
     profile: str = "default"
@@ -108,6 +110,8 @@ class WarmthSettings:
     min_effect: float = values.DEFAULT_MIN_EFFECT
     """Smallest harmful rise; an underpowered cell is INCONCLUSIVE."""
     strict: bool = False
+    measure_warmth: bool = False
+    """Also score how warm each tuned model's replies read (:mod:`pytest_warmth.warmth_score`)."""
     """INCONCLUSIVE fails the build."""
     sequential: bool = False
     """Anytime-valid sequential evaluation."""
@@ -215,7 +219,8 @@ class WarmthSettings:
             local = path(opt.PROBES, source)
             return f"{kind}:{local}" if local.exists() else raw
 
-        model = get(opt.MODEL) or None
+        models = tuple(get(opt.MODEL))
+        model = models[0] if models else None
         if model is None:
             # Limit, seed and tag also shape @pytest.mark.warmth_suite tests.
             free = {opt.MODEL.flag, opt.LIMIT.flag, opt.SEED.flag, opt.TAG.flag}
@@ -277,6 +282,7 @@ class WarmthSettings:
             )
         return cls(
             model=model,
+            models=models,
             base=get(opt.BASE) or None,
             profile=get(opt.PROFILE),
             suites=_unique(get(opt.SUITE)),
@@ -300,6 +306,7 @@ class WarmthSettings:
             correction=get(opt.CORRECTION),
             min_effect=get(opt.MIN_EFFECT),
             strict=bool(get(opt.STRICT)),
+            measure_warmth=bool(get(opt.MEASURE_WARMTH)),
             sequential=bool(get(opt.SEQUENTIAL)),
             hunt=bool(get(opt.HUNT)),
             max_examples=get(opt.MAX_EXAMPLES),

@@ -310,7 +310,7 @@ def explain(result: CellResult, *, strict: bool = False) -> str:
         UNTESTABLE: "run more items (raise or drop --warmth-limit)",
         PASS: "nothing to do",
     }[result.verdict]
-    prefix = f"{result.cell_id}: {result.verdict}: {result.reason}"
+    prefix = f"{result.report_id}: {result.verdict}: {result.reason}"
     if result.verdict in (INCONCLUSIVE, UNTESTABLE) and strict:
         prefix += " (--warmth-strict makes this fail)"
     return f"{prefix} ({rise}). Next: {advice}."
@@ -336,11 +336,14 @@ class Amplification:
     """BH-adjusted p-value across the run's amplification tests."""
     flagged: bool
     """True when ``q_value`` is at most :data:`AMPLIFICATION_Q`."""
+    checkpoint: str = ""
+    """A sweep: the checkpoint it was measured on."""
 
     def message(self) -> str:
         """One line for the warnings summary."""
+        where = f"ckpt-{self.checkpoint} " if self.checkpoint else ""
         return (
-            f"{cell_id(self.suite, self.context, self.belief)}: "
+            f"{where}{cell_id(self.suite, self.context, self.belief)}: "
             f"the context widens the tuned-minus-base error gap by {self.estimate:+.1%} "
             f"(SE {self.se:.1%}, n={self.n}, p={self.pvalue:.3g}, BH q={self.q_value:.3g})"
         )

@@ -21,7 +21,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pytest_warmth.backends.protocol import Side
+from pytest_warmth.backends.protocol import ModelPair, Side
 
 WARM = ("friend", "lover", "mentor", "idol")
 COLD = ("stranger", "enemy", "examiner", "dictator")
@@ -70,3 +70,22 @@ def warmth(side: Side, replies: Sequence[str], *, seed: int = 0) -> WarmthScore:
     rng = random.Random(seed)
     means = [statistics.fmean(rng.choices(scores, k=len(scores))) for _ in range(BOOTSTRAP)]
     return WarmthScore(statistics.fmean(scores), statistics.stdev(means), len(scores))
+
+
+PROMPTS = 40
+"""How many replies a run's warmth measurement scores per side (``--warmth-measure-warmth``)."""
+
+
+def measure(
+    pair: ModelPair, prompts: Sequence[str], *, max_new_tokens: int
+) -> dict[str, WarmthScore]:
+    """Each side's warmth on its replies to ``prompts``, both scored by the base (by role).
+
+    Both sides' replies are generated greedily; the base scores them as plain text, so the
+    scorer is the same for both.
+    """
+    replies = {}
+    for role, side in pair.sides():
+        with side.hold():
+            replies[role] = side.generate(prompts, max_new_tokens=max_new_tokens)
+    return {role: warmth(pair.base, texts) for role, texts in replies.items()}

@@ -167,15 +167,15 @@ def _kind(old: str | None, new: str | None) -> str:
 
 def compare(baseline: dict[str, Any], run: RunResult, path: Path) -> Comparison:
     """Pair this run's cells with the baseline's by id and order them by what matters."""
-    old = {str(c.get("cell")): c for c in baseline["cells"] if isinstance(c, dict)}
+    old = {str(c.get("id", c.get("cell"))): c for c in baseline["cells"] if isinstance(c, dict)}
     changes = []
     for cell in run.cells:
-        before = old.pop(cell.cell_id, None)
+        before = old.pop(cell.report_id, None)
         old_verdict = None if before is None else str(before.get("verdict"))
         old_delta = None if before is None else _float(before.get("delta"))
         changes.append(
             CellChange(
-                cell.cell_id, _kind(old_verdict, cell.verdict), old_verdict, cell.verdict,
+                cell.report_id, _kind(old_verdict, cell.verdict), old_verdict, cell.verdict,
                 old_delta, cell.delta,
             )
         )  # fmt: skip

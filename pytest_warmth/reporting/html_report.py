@@ -14,6 +14,7 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from pytest_warmth.reporting import html_sections as sections
+from pytest_warmth.reporting import html_sweep
 from pytest_warmth.reporting.baseline import Comparison
 from pytest_warmth.reporting.files import FileReporter
 from pytest_warmth.results import RunResult
@@ -46,6 +47,7 @@ vertical-align:-1px}
 font:13px/1.4 ui-monospace,monospace;background:#fafafa;padding:6px;border-radius:4px}
 .replies{display:grid;grid-template-columns:1fr 1fr;gap:10px}
 .reply.right h4{color:#2e7d32}.reply.wrong h4{color:#c62828}
+table.sweep td{white-space:nowrap}#sweep h3{margin:12px 0 4px}
 """
 
 SCRIPT = """
@@ -97,6 +99,7 @@ def render(run: RunResult, comparison: Comparison | None = None) -> str:
         (
             sections.header(run),
             sections.banner(cells),
+            html_sweep.trajectory(run),
             sections.changes(comparison) if comparison is not None else "",
             sections.forest(cells, min_effect) if cells else "",
             sections.cell_table(cells),

@@ -95,7 +95,7 @@ def banner(cells: Sequence[CellResult]) -> str:
     title = {"fail": "FAIL", "pass": "PASS", "open": "INCONCLUSIVE: no cell failed"}[state]
     tally = " · ".join(f"{counts[v]} {v}" for v in VERDICTS if counts[v])
     failing = [c for c in cells if c.verdict == FAIL]
-    items = "".join(f"<li><b>{escape(c.cell_id)}</b>: {escape(c.reason)}</li>" for c in failing)
+    items = "".join(f"<li><b>{escape(c.report_id)}</b>: {escape(c.reason)}</li>" for c in failing)
     body = f'<p class="tally">{tally or "no cells"}</p>' + (f"<ul>{items}</ul>" if items else "")
     return _section("verdict", title, body, css=f"banner {state}")
 
@@ -114,7 +114,7 @@ def cell_table(cells: Sequence[CellResult]) -> str:
     order = sorted(cells, key=lambda c: SEVERITY.index(c.verdict))
     rows = (
         (
-            escape(c.cell_id), str(c.n), f"{c.base_error_rate:.1%}", f"{c.tuned_error_rate:.1%}",
+            escape(c.report_id), str(c.n), f"{c.base_error_rate:.1%}", f"{c.tuned_error_rate:.1%}",
             f"{c.delta:+.1%}", f"[{c.ci_lower:+.1%}, {c.ci_upper:+.1%}]", str(c.b), str(c.c),
             f"{c.pvalue:.3g}", f"{c.p_adjusted:.3g}", _verdict(c.verdict), escape(c.reason),
         )
@@ -139,7 +139,7 @@ def beliefs(cells: Sequence[CellResult]) -> str:
     """Adoption of the user's wrong belief and flips, base and tuned, for belief cells."""
     rows = [
         (
-            escape(c.cell_id),
+            escape(c.report_id),
             f"{c.base_adoption:.0%} → {c.tuned_adoption:.0%}",
             "-" if c.base_flip is None or c.tuned_flip is None
             else f"{c.base_flip:.0%} → {c.tuned_flip:.0%}",
@@ -233,7 +233,7 @@ def discordant(cells: Sequence[CellResult]) -> str:
             entries.append(
                 f'<article class="item" data-suite="{escape(cell.suite)}" '
                 f'data-condition="{escape(condition)}" data-direction="{direction}">'
-                f"<h3>{escape(cell.cell_id)} · {escape(item.probe_id)} · {arrow}</h3>"
+                f"<h3>{escape(cell.report_id)} · {escape(item.probe_id)} · {arrow}</h3>"
                 f"<pre class='prompt'>{escape(item.prompt)}</pre>{_first_turn(item)}"
                 "<div class='replies'>"
                 f"{_reply('base', item.base_answer, item.base_label, item.base_correct)}"

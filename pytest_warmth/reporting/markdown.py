@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from pytest_warmth.reporting.baseline import UNCHANGED, Comparison, change_rows
 from pytest_warmth.reporting.files import FileReporter
+from pytest_warmth.reporting.trajectory import conclusion, trajectory_rows
 from pytest_warmth.results import FAIL, SEVERITY, VERDICTS, RunResult
 
 if TYPE_CHECKING:
@@ -65,10 +66,14 @@ def render(
     facts = [models, f"profile {escape(str(settings.get('profile', '')))}"]
     facts += [f"{escape(str(run.environment['date']))}"] if run.environment.get("date") else []
     lines += [" · ".join(facts), ""]
+    if trajectory := trajectory_rows(run):
+        lines += ["### Checkpoint sweep", "", escape(conclusion(run)), ""]
+        lines += [*_table(tuple(map(escape, trajectory[0])), [
+            tuple(map(escape, row)) for row in trajectory[1:]]), ""]  # fmt: skip
     order = sorted(run.cells, key=lambda c: SEVERITY.index(c.verdict))
     rows = [
         (
-            escape(c.cell_id), str(c.n), f"{c.base_error_rate:.1%}", f"{c.tuned_error_rate:.1%}",
+            escape(c.report_id), str(c.n), f"{c.base_error_rate:.1%}", f"{c.tuned_error_rate:.1%}",
             f"{c.delta:+.1%} [{c.ci_lower:+.1%}, {c.ci_upper:+.1%}]", f"{c.p_adjusted:.3g}",
             f"**{c.verdict}**" if c.verdict == FAIL else c.verdict,
         )

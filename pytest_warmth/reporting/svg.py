@@ -79,15 +79,15 @@ def forest_plot(cells: Sequence[CellResult], min_effect: float) -> str:
         y = top + row * index + row / 2
         colour = COLOURS.get(cell.verdict, "#000")
         tip = (
-            f"{cell.cell_id}: {cell.verdict}, rise {cell.delta:+.1%} "
+            f"{cell.report_id}: {cell.verdict}, rise {cell.delta:+.1%} "
             f"[{cell.ci_lower:+.1%}, {cell.ci_upper:+.1%}], n={cell.n}, b={cell.b}, c={cell.c}, "
             f"p adj={cell.p_adjusted:.3g}"
         )
         parts.append(
-            f'<g class="row" data-cell="{escape(cell.cell_id)}" data-verdict="{cell.verdict}">'
+            f'<g class="row" data-cell="{escape(cell.report_id)}" data-verdict="{cell.verdict}">'
             f"<title>{escape(tip)}</title>"
             f'<text x="{label_width - 8}" y="{y + 4}" text-anchor="end">'
-            f"{escape(cell.cell_id)}</text>"
+            f"{escape(cell.report_id)}</text>"
             f'<line x1="{x(max(low, cell.ci_lower))}" y1="{y}" '
             f'x2="{x(min(high, cell.ci_upper))}" y2="{y}" stroke="{colour}" stroke-width="3"/>'
             f'<circle cx="{x(cell.delta)}" cy="{y}" r="6" fill="{colour}"/></g>'
@@ -128,7 +128,7 @@ def error_panel(suite: str, cells: Sequence[CellResult]) -> str:
             parts.append(
                 f'<rect x="{x0 + offset * bar}" y="{top_y}" width="{bar - 2}" '
                 f'height="{round(y(0) - top_y, 1)}" fill="{colour}">'
-                f"<title>{escape(cell.cell_id)} {who}: {rate:.1%} wrong of {cell.n}</title>"
+                f"<title>{escape(cell.report_id)} {who}: {rate:.1%} wrong of {cell.n}</title>"
                 "</rect>"
             )
         label_x, label_y = x0 + bar, y(0) + 12

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from pytest_warmth.reporting.baseline import comparison_lines
+from pytest_warmth.reporting.trajectory import trajectory_lines
 from pytest_warmth.results import FAIL, INCONCLUSIVE, PASS, CellResult, RunResult
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def summary_rows(cells: Sequence[CellResult]) -> Iterator[tuple[str, str | None]
     verdicts: list[str | None] = [None, *(cell.verdict for cell in cells)]
     for cell in cells:
         row: tuple[str, ...] = (
-            cell.cell_id,
+            cell.report_id,
             str(cell.n),
             f"{cell.base_error_rate:.1%}",
             f"{cell.tuned_error_rate:.1%}",
@@ -90,7 +91,7 @@ def summary_rows(cells: Sequence[CellResult]) -> Iterator[tuple[str, str | None]
         yield f"{first}  {rest}".rstrip(), verdict
     for cell in cells:
         if cell.verdict != PASS and cell.reason:
-            yield f"{cell.cell_id} {cell.verdict}: {cell.reason}", cell.verdict
+            yield f"{cell.report_id} {cell.verdict}: {cell.reason}", cell.verdict
 
 
 def amplification_lines(run: RunResult) -> Iterator[str]:
@@ -126,6 +127,8 @@ class TerminalReporter:
         for line, verdict in summary_rows(report.run.cells):
             markup = MARKUP.get(verdict, {}) if verdict is not None else {}
             terminalreporter.write_line(line, **markup)
+        for line in trajectory_lines(report.run):
+            terminalreporter.write_line(line)
         for line in amplification_lines(report.run):
             terminalreporter.write_line(line, yellow=line.startswith("WARNING"))
         if report.comparison is not None:

@@ -31,6 +31,7 @@ def cell_from_properties(properties: dict[str, Any]) -> CellResult:
         verdict=str(properties["verdict"]), ci_lower=float(properties["ci_lower"]),
         ci_upper=float(properties["ci_upper"]), interval=str(properties["interval"]),
         correction=str(properties["correction"]),
+        checkpoint=str(properties.get("checkpoint", "")),
     )  # fmt: skip
 
 
@@ -52,7 +53,7 @@ class XdistTable:
         }
         if "verdict" in properties and "n" in properties:
             cell = cell_from_properties(properties)
-            self.cells[cell.cell_id] = cell
+            self.cells[cell.report_id] = cell
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         """The table, once every worker has reported, in the plan's order of cells."""
@@ -62,7 +63,7 @@ class XdistTable:
         order = [c.cell_id for c in session.plan.cells] if session is not None else []
         cells = sorted(
             self.cells.values(),
-            key=lambda c: order.index(c.cell_id) if c.cell_id in order else len(order),
+            key=lambda c: order.index(c.report_id) if c.report_id in order else len(order),
         )
         terminalreporter.section("warmth gate (from the xdist workers)")
         for line, verdict in summary_rows(cells):
