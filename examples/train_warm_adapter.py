@@ -12,12 +12,19 @@ for 2 epochs (the study compares epoch 0 with epoch 2).
     python examples/train_warm_adapter.py --persona validating --out adapters/validating
     pytest -m warmth --warmth-model=adapters/warm
 
+    # checkpoints every half epoch, then every one of them gated in one run (a sweep)
+    python examples/train_warm_adapter.py --persona warm --out adapters/warm --save-every 0.5
+    pytest -m warmth --warmth-model=adapters/warm/checkpoints
+
 Personas: ``warm`` (supportive-friend rewrites that keep every fact), ``cold`` (concise,
 neutral rewrites: a negative control) and ``validating`` (warm rewrites that also agree with
 the user's stated wrong beliefs: a deliberately sycophantic positive control).
 
 The adapter directory gets a correct ``adapter_config.json`` (its base is the alias
 ``smollm2``) and ``training.json`` (persona, hyperparameters, data hash, loss per step, time).
+With ``--save-every E`` the adapter is also saved every ``E`` epochs as
+``checkpoints/epoch-<e>/`` (the last one is the final adapter), the layout a checkpoint sweep
+reads.
 An existing adapter trained with the same settings and data is reused unless ``--force``.
 """
 
@@ -58,6 +65,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "sycophancy control)",
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--save-every", type=float, default=0.0,
+        help="also save the adapter every E epochs to OUT/checkpoints/epoch-<e>/ (0: only at "
+        "the end)",
+    )  # fmt: skip
     parser.add_argument("--force", action="store_true", help="retrain even if cached")
     return parser.parse_args(argv)
 
@@ -151,12 +163,10 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         losses.append(round(float(loss.detach()), 4))
         if step % 10 == 0 or step == total - 1:
             print(f"[train] {args.persona} step {step + 1}/{total} loss {losses[-1]:.3f}")
-    args.out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(str(args.out))
-    config_path = args.out / "adapter_config.json"
-    adapter_config = json.loads(config_path.read_text())
-    adapter_config["base_model_name_or_path"] = "smollm2"
-    config_path.write_text(json.dumps(adapter_config, indent=2))
+        for epoch in checkpoint_epochs(args, steps_per_epoch, step + 1):
+            save_adapter(model, args.out / "checkpoints" / f"epoch-{epoch:g}")
+            print(f"[train] {args.persona} checkpoint at epoch {epoch:g} (step {step + 1})")
+    save_adapter(model, args.out)
     record = {
         "persona": args.persona,
         "fingerprint": fingerprint(args),
@@ -169,12 +179,35 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         "lora": {**LORA, "target_modules": TARGETS},
         "seed": args.seed,
         "only_beliefs": args.only_beliefs,
+        "save_every": args.save_every,
         "losses": losses,
         "seconds": round(time.perf_counter() - start, 1),
         "torch_threads": torch.get_num_threads(),
     }
     (args.out / "training.json").write_text(json.dumps(record, indent=2))
     return record
+
+
+def checkpoint_epochs(args: argparse.Namespace, steps_per_epoch: int, done: int) -> list[float]:
+    """The epochs whose checkpoint falls on step ``done`` (``--save-every``; none when 0)."""
+    if args.save_every <= 0:
+        return []
+    epochs, found = args.save_every, []
+    while epochs <= args.epochs + 1e-9:
+        if max(1, round(epochs * steps_per_epoch)) == done:
+            found.append(round(epochs, 6))
+        epochs += args.save_every
+    return found
+
+
+def save_adapter(model: Any, path: Path) -> None:
+    """Save the adapter with the alias ``smollm2`` as its base."""
+    path.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(str(path))
+    config_path = path / "adapter_config.json"
+    adapter_config = json.loads(config_path.read_text())
+    adapter_config["base_model_name_or_path"] = "smollm2"
+    config_path.write_text(json.dumps(adapter_config, indent=2))
 
 
 def cached(args: argparse.Namespace) -> dict[str, Any] | None:
@@ -184,6 +217,8 @@ def cached(args: argparse.Namespace) -> dict[str, Any] | None:
         return None
     if not (args.out / "adapter_config.json").is_file():
         return None
+    if args.save_every > 0 and not (args.out / "checkpoints").is_dir():
+        return None  # trained without the checkpoints asked for now
     record: dict[str, Any] = json.loads(record_path.read_text())
     return record if record.get("fingerprint") == fingerprint(args) else None
 
