@@ -61,8 +61,18 @@ class WarmthSession:
     def pytest_report_header(self, config: pytest.Config) -> list[str]:
         """Name both models with short content hashes, the device, dtype and scoring."""
         s = self.settings
+        sweep = [checkpoint for checkpoint, _ in self.run.sweep if checkpoint.label]
         lines = [
             f"warmth: {self.run.models.describe()}",
+            *(
+                [
+                    f"warmth: sweep of {len(sweep)} checkpoints in training order: "
+                    + ", ".join(f"ckpt-{c.label}" for c in sweep)
+                    + " (one base, asked once)"
+                ]
+                if sweep
+                else []
+            ),
             f"warmth: device={s.device} dtype={s.dtype} batch={s.batch_size} seed={s.seed} "
             f"alpha={s.alpha} cells={len(self.plan.cells)} "
             f"items={sum(len(x) for x in self.plan.suites.values())}",

@@ -31,20 +31,21 @@ _SETTINGS_SHOWN = ("profile", "scoring", "limit", "seed", "alpha", "test", "corr
                    "device", "dtype")  # fmt: skip
 
 
-def _table(head: Sequence[str], rows: Iterable[Sequence[str]], css: str = "") -> str:
+def table_html(head: Sequence[str], rows: Iterable[Sequence[str]], css: str = "") -> str:
     """A table whose cells are already markup (escape text before passing it)."""
     header = "".join(f"<th>{h}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
     return f'<table class="{css}"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def _section(name: str, title: str, body: str, css: str = "") -> str:
+def section_html(name: str, title: str, body: str, css: str = "") -> str:
     """One section of the page: ``title`` and ``body`` are markup (escape text first)."""
     classes = f' class="{css}"' if css else ""
     return f'<section id="{name}"{classes}><h2>{title}</h2>{body}</section>'
 
 
-def _verdict(verdict: str) -> str:
+def verdict_badge(verdict: str) -> str:
+    """A verdict as a badge in its colour."""
     return (
         f'<span class="verdict" style="background:{COLOURS.get(verdict, "#000")}">{verdict}</span>'
     )
@@ -60,7 +61,7 @@ def _value(value: Any) -> str:
 
 def header(run: RunResult) -> str:
     """Models with short hashes, how they ran, the settings, the date and library versions."""
-    models = _table(
+    models = table_html(
         ("role", "spec", "kind", "sha256"),
         (
             (
@@ -97,7 +98,7 @@ def banner(cells: Sequence[CellResult]) -> str:
     failing = [c for c in cells if c.verdict == FAIL]
     items = "".join(f"<li><b>{escape(c.report_id)}</b>: {escape(c.reason)}</li>" for c in failing)
     body = f'<p class="tally">{tally or "no cells"}</p>' + (f"<ul>{items}</ul>" if items else "")
-    return _section("verdict", title, body, css=f"banner {state}")
+    return section_html("verdict", title, body, css=f"banner {state}")
 
 
 def forest(cells: Sequence[CellResult], min_effect: float) -> str:
@@ -106,7 +107,9 @@ def forest(cells: Sequence[CellResult], min_effect: float) -> str:
         "<p>Each point is tuned minus base error rate, with its interval; colour is the "
         "verdict. The dashed line is the smallest rise that matters.</p>"
     )
-    return _section("forest", "Rise in error rate per cell", intro + forest_plot(cells, min_effect))
+    return section_html(
+        "forest", "Rise in error rate per cell", intro + forest_plot(cells, min_effect)
+    )
 
 
 def cell_table(cells: Sequence[CellResult]) -> str:
@@ -116,13 +119,13 @@ def cell_table(cells: Sequence[CellResult]) -> str:
         (
             escape(c.report_id), str(c.n), f"{c.base_error_rate:.1%}", f"{c.tuned_error_rate:.1%}",
             f"{c.delta:+.1%}", f"[{c.ci_lower:+.1%}, {c.ci_upper:+.1%}]", str(c.b), str(c.c),
-            f"{c.pvalue:.3g}", f"{c.p_adjusted:.3g}", _verdict(c.verdict), escape(c.reason),
+            f"{c.pvalue:.3g}", f"{c.p_adjusted:.3g}", verdict_badge(c.verdict), escape(c.reason),
         )
         for c in order
     )  # fmt: skip
     head = ("cell", "n", "base err", "tuned err", "δ", "interval", "b", "c", "p", "p adj",
             "verdict", "why")  # fmt: skip
-    return _section("cells", "Cells", _table(head, rows, "cells"))
+    return section_html("cells", "Cells", table_html(head, rows, "cells"))
 
 
 def panels(cells: Sequence[CellResult]) -> str:
@@ -132,7 +135,7 @@ def panels(cells: Sequence[CellResult]) -> str:
         suites.setdefault(cell.suite, []).append(cell)
     figures = "".join(error_panel(name, group) for name, group in suites.items())
     body = f'<p class="legend">{legend()}</p><div class="panels">{figures}</div>'
-    return _section("by-condition", "Error rate by condition", body)
+    return section_html("by-condition", "Error rate by condition", body)
 
 
 def beliefs(cells: Sequence[CellResult]) -> str:
@@ -153,8 +156,8 @@ def beliefs(cells: Sequence[CellResult]) -> str:
         "<p>Adoption: share of items on which the model went along with the user's wrong "
         "belief. Flip: share of items answered right without the belief and wrong with it.</p>"
     )
-    table = _table(("cell", "adoption base → tuned", "flip base → tuned"), rows)
-    return _section("beliefs", "Belief adoption and flips", intro + table)
+    table = table_html(("cell", "adoption base → tuned", "flip base → tuned"), rows)
+    return section_html("beliefs", "Belief adoption and flips", intro + table)
 
 
 def amplification(estimates: Sequence[dict[str, Any]]) -> str:
@@ -173,8 +176,8 @@ def amplification(estimates: Sequence[dict[str, Any]]) -> str:
         "<p>How much more the gap between the models widens under a context than in the plain "
         "condition (a warning, not a verdict).</p>"
     )
-    table = _table(("cell", "n", "estimate", "se", "p", "q", ""), rows)
-    return _section("amplification", "Amplification by context", intro + table)
+    table = table_html(("cell", "n", "estimate", "se", "p", "q", ""), rows)
+    return section_html("amplification", "Amplification by context", intro + table)
 
 
 def graders(calibrations: Sequence[dict[str, Any]]) -> str:
@@ -187,7 +190,7 @@ def graders(calibrations: Sequence[dict[str, Any]]) -> str:
         for g in calibrations
     )  # fmt: skip
     head = ("grader", "calibration set", "agreement", "kappa", "replies")
-    return _section("graders", "Grader check", _table(head, rows))
+    return section_html("graders", "Grader check", table_html(head, rows))
 
 
 def _direction(item: ItemOutcome) -> str | None:
@@ -262,7 +265,7 @@ def discordant(cells: Sequence[CellResult]) -> str:
         f'<form class="filters">{filters} <output id="shown"></output></form>'
         f'{empty}<div id="item-list">{"".join(entries)}</div>'
     )
-    return _section("items", f"Discordant items ({len(entries)})", body)
+    return section_html("items", f"Discordant items ({len(entries)})", body)
 
 
 def changes(comparison: Comparison) -> str:
@@ -273,9 +276,11 @@ def changes(comparison: Comparison) -> str:
         if kind != UNCHANGED
     ]
     table = (
-        _table(("cell", "change", "verdict", "δ", "δ moved"), rows)
+        table_html(("cell", "change", "verdict", "δ", "δ moved"), rows)
         if rows
         else "<p>Every cell has the verdict it had.</p>"
     )
     title = f"Since {escape(comparison.baseline)} ({escape(comparison.baseline_date)})"
-    return _section("changes", title, f'<p class="tally">{escape(comparison.summary())}</p>{table}')
+    return section_html(
+        "changes", title, f'<p class="tally">{escape(comparison.summary())}</p>{table}'
+    )

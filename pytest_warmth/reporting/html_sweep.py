@@ -15,8 +15,8 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-from pytest_warmth.reporting.html_sections import _section, _table, _verdict
-from pytest_warmth.reporting.svg import _FONT, BASE_COLOUR, COLOURS, TUNED_COLOUR
+from pytest_warmth.reporting.html_sections import section_html, table_html, verdict_badge
+from pytest_warmth.reporting.svg import BASE_COLOUR, COLOURS, FONT, TUNED_COLOUR
 from pytest_warmth.results import CellResult, RunResult
 
 LINE_COLOURS = (TUNED_COLOUR, "#1565c0", "#00838f", "#ad1457", "#4e342e", "#283593")
@@ -28,7 +28,7 @@ _LEFT, _RIGHT, _TOP, _STEP = 56, 40, 30, 110
 def _svg(css: str, width: int, height: int, title: str) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="{css}" role="img" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" {_FONT}>'
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" {FONT}>'
         f"<title>{escape(title)}</title>"
     )
 
@@ -189,11 +189,13 @@ def trajectory(run: RunResult) -> str:
         [escape(name)] + [
             "-" if label not in per else
             f"{per[label].tuned_error_rate:.1%} / {per[label].delta:+.1%} "
-            f"{_verdict(per[label].verdict)}"
+            f"{verdict_badge(per[label].verdict)}"
             for label in labels
         ]
         for name, per in by_cell.items()
     ]  # fmt: skip
     if has_warmth:
         rows.append([f"warmth (base {_warmth(sweep.get('base_warmth'))})", *map(_warmth, warmth)])
-    return _section("sweep", "Checkpoint sweep", intro + charts + _table(head, rows, "sweep"))
+    return section_html(
+        "sweep", "Checkpoint sweep", intro + charts + table_html(head, rows, "sweep")
+    )

@@ -19,7 +19,7 @@ BASE_COLOUR, TUNED_COLOUR = "#90a4ae", "#6a1b9a"
 """Bars of the base model and of the tuned model."""
 _MARK = "#37474f"
 """The minimum-effect line: dark grey, so red keeps meaning FAIL."""
-_FONT = 'font-family="system-ui, sans-serif" font-size="12"'
+FONT = 'font-family="system-ui, sans-serif" font-size="12"'
 
 
 def _percent(value: float) -> str:
@@ -54,7 +54,7 @@ def forest_plot(cells: Sequence[CellResult], min_effect: float) -> str:
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="forest" role="img" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" {_FONT}>',
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" {FONT}>',
         "<title>Rise in error rate per cell (tuned minus base), with its interval</title>",
         f'<text x="{label_width}" y="14" font-weight="600">rise in error rate, tuned '
         "\u2212 base</text>",
@@ -107,7 +107,7 @@ def error_panel(suite: str, cells: Sequence[CellResult]) -> str:
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="panel" role="img" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" {_FONT}>',
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" {FONT}>',
         f"<title>{escape(suite)}: error rate by condition, base and tuned</title>",
         f'<text x="{left}" y="16" font-weight="600">{escape(suite)}</text>',
     ]

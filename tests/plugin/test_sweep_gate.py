@@ -88,6 +88,8 @@ def test_a_folder_of_checkpoints_is_gated_in_training_order(
     assert smallest["p_adjusted"] == pytest.approx(min(1.0, 12 * smallest["pvalue"]))
     result.stdout.fnmatch_lines(
         [
+            "warmth: sweep of 3 checkpoints in training order: ckpt-100, ckpt-200, ckpt-300 "
+            "(one base, asked once)",
             "warmth-ckpt-100 ....*",
             "warmth-ckpt-200 .F.F*",
             "warmth-ckpt-300 FFFF*",
