@@ -163,7 +163,10 @@ def trajectory(run: RunResult) -> str:
     last = sweep.get("last_all_pass")
     found = "No checkpoint has all its cells PASS."
     if last is not None:
-        found = f"The last checkpoint whose cells all PASS: <b>ckpt-{escape(str(last))}</b>."
+        found = (
+            "The last checkpoint in training order whose cells all PASS: "
+            f"<b>ckpt-{escape(str(last))}</b>."
+        )
     intro = (
         f'<p class="tally">{found}</p><p>Correction: {escape(str(sweep.get("correction", "")))}'
         ". Lines: each cell's tuned error rate; dashed: the base's (one model for every "

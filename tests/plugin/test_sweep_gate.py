@@ -10,6 +10,7 @@ cells all pass.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -180,3 +181,30 @@ def test_sweeps_that_cannot_be_gated_are_one_line(
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"ERROR: {fill(message)}"])
     assert "Traceback" not in result.stderr.str()
+
+
+@pytest.mark.browser
+def test_the_sweep_in_the_browser(
+    pytester: pytest.Pytester, training_run: Path, suite: Path
+) -> None:
+    from browser import chromium, dump_dom, screenshot
+
+    chromium()  # skip (fail under CI) before the run when there is no browser
+    page = pytester.path / "sweep.html"
+    gate(pytester, suite, f"--warmth-model={training_run}", f"--warmth-html={page}")
+    dom, console = dump_dom(page)
+    assert console == []
+    section = dom[dom.index('<section id="sweep"') :]
+    section = section[: section.index("</section>")]
+    assert "ckpt-100" in section
+    assert "whose cells all PASS: <b>ckpt-100</b>" in section
+    # one line per cell, each through the three checkpoints, after the banner
+    assert section.count('class="sweep-cell"') == 4
+    assert (
+        len(re.findall(r"<polyline[^>]*points=\"(?:[\d.]+,[\d.]+ ){2}[\d.]+,[\d.]+\"", section))
+        >= 4
+    )
+    assert dom.index('id="verdict"') < dom.index('id="sweep"') < dom.index('id="forest"')
+    png = pytester.path / "sweep.png"
+    assert screenshot(page, png) == []
+    assert png.stat().st_size > 10_000

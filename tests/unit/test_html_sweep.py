@@ -108,7 +108,7 @@ def test_the_section_exists_only_with_a_sweep() -> None:
 
 def test_it_names_the_last_checkpoint_that_passes_and_the_family() -> None:
     markup = trajectory(_run())
-    assert "The last checkpoint whose cells all PASS: <b>ckpt-200</b>." in markup
+    assert "The last checkpoint in training order whose cells all PASS: <b>ckpt-200</b>." in markup
     assert "holm across all 6 cells of the 3 checkpoints (one family)" in markup
     none = trajectory(_run(last_all_pass=None))
     assert "No checkpoint has all its cells PASS." in none
