@@ -71,7 +71,7 @@ class GateRun:
         sweep: Sequence[tuple[Checkpoint, ResolvedPair]] | None = None,
     ) -> None:
         self.settings, self.plan, self.models = settings, plan, models
-        self.sweep = list(sweep or [(Checkpoint("", settings.model or "", 0.0), models)])
+        self.sweep = list(sweep or [(Checkpoint("", "", 0.0), models)])
         self.checkpoint = self.sweep[0][0]
         """The checkpoint whose pair is (or will be) loaded."""
         self._base_memo: dict[str, Any] = {}

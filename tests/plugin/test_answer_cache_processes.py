@@ -40,7 +40,7 @@ def pytest_sessionfinish(session):
         stats = gate.run.cache_stats
         with open(f"gate-{name}.json", "w") as out:
             json.dump({"reused": stats.reused, "computed": stats.computed,
-                       "cells": sorted(c.cell_id for c in gate.run.results)}, out)
+                       "cells": sorted(c.cell_id for _, c in gate.run.results)}, out)
 """
 
 
