@@ -3,20 +3,35 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, MutableMapping
 from pathlib import Path
 
 _CHUNK = 1 << 20
 
 
+NOT_MODEL_FILES = re.compile(
+    r"^(optimizer|scheduler|scaler)\.pt$|^rng_state.*\.pth$|^trainer_state\.json$"
+    r"|^training_args\.bin$|^training\.json$|\.(md|log|txt\.lock)$"
+)
+"""Files in a model folder that do not change its answers: a trainer's resume state (the
+optimizer alone is twice an adapter's size, or a full model's), training records and notes."""
+
+
 def model_files(path: Path) -> list[Path]:
-    """The files that make up a model: the file itself, or every visible file under a directory."""
+    """The files that make up a model: the file itself, or a directory's own visible files.
+
+    Only the directory's top level counts (where ``transformers`` and PEFT load from), less
+    :data:`NOT_MODEL_FILES`: a training run's ``checkpoint-N/`` folders, logs and optimizer
+    state are no part of the model, and hashing them would cost time and change its identity
+    whenever training wrote a log line.
+    """
     if path.is_file():
         return [path]
     return sorted(
         p
-        for p in path.rglob("*")
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        for p in path.iterdir()
+        if p.is_file() and not p.name.startswith(".") and not NOT_MODEL_FILES.search(p.name)
     )
 
 
