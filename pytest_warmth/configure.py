@@ -24,7 +24,6 @@ from pytest_warmth.backends.protocol import (
     ResolvedModel,
     ResolvedPair,
 )
-from pytest_warmth.contexts import get_belief
 from pytest_warmth.errors import ModelSpecError
 from pytest_warmth.gate import GatePlan, build_plan, cell_messages
 from pytest_warmth.reporting import BUILTIN as BUILTIN_REPORTERS
@@ -95,7 +94,7 @@ def check_capabilities(plan: GatePlan, models: ResolvedPair, backend: str) -> No
         ModelSpecError: Names the suite, the mode and what the backend offers.
     """
     offered = models.capabilities
-    two_turns = [c.belief for c in plan.cells if get_belief(c.belief).second_turn]
+    two_turns = [c.belief for c in plan.cells if c.second_turn]
     if two_turns and CHAT not in offered:
         raise ModelSpecError(
             f"belief {two_turns[0]!r} asks each model again after its own first answer, which "

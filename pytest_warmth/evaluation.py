@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_warmth.answering import ask_generate, ask_mc, choices_asked, each_side
 from pytest_warmth.backends.protocol import ModelPair, Progress, Prompt, Side
-from pytest_warmth.contexts import NO_BELIEF, get_belief
+from pytest_warmth.contexts import NO_BELIEF
 from pytest_warmth.gate import Cell, GatePlan, cell_messages
 from pytest_warmth.grading import (
     REFUSAL,
@@ -55,14 +55,12 @@ def prefetch(
     asked = []
     plain = {(c.suite, c.context) for c in cells if c.belief == NO_BELIEF}
     for cell in cells:
-        if get_belief(cell.belief).second_turn and (cell.suite, cell.context) in plain:
+        if cell.second_turn and (cell.suite, cell.context) in plain:
             continue  # its first turn is the question without a belief, asked already
         messages = cell_messages(plan, cell)
         asked.append((cell, messages, range(len(messages))))
     _fetch(pair, plan, asked, progress)
-    _fetch_second_turns(
-        pair, plan, [c for c in cells if get_belief(c.belief).second_turn], progress
-    )
+    _fetch_second_turns(pair, plan, [c for c in cells if c.second_turn], progress)
 
 
 def _fetch_second_turns(
@@ -304,7 +302,7 @@ class _CellRun:
 
         probes = [self.suite.probes[i] for i in indices]
         prompts = [self.messages[i] for i in indices]
-        if get_belief(cell.belief).second_turn:
+        if cell.second_turn:
             return ask_pushback(
                 self.pair, self.suite, probes, prompts, mode=self.mode, seed=self.plan.seed,
                 max_new_tokens=self.plan.max_new_tokens, judge=self.judge, progress=callbacks,

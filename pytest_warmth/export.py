@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from pytest_warmth import atomic
-from pytest_warmth.contexts import get_belief
 from pytest_warmth.gate import GatePlan, cell_messages
 
 
@@ -26,7 +25,7 @@ def prompt_records(plan: GatePlan) -> list[dict[str, Any]]:
     """
     records = []
     for cell in plan.cells:
-        if get_belief(cell.belief).second_turn:
+        if cell.second_turn:
             continue
         probes = plan.cell_suite(cell).probes
         for probe, message in zip(probes, cell_messages(plan, cell), strict=True):

@@ -37,6 +37,11 @@ class Cell:
         """``suite[context]`` or ``suite[context+belief]``."""
         return cell_id(self.suite, self.context, self.belief)
 
+    @property
+    def second_turn(self) -> bool:
+        """Whether the belief is a challenge after each side's first answer (pushback)."""
+        return contexts.get_belief(self.belief).second_turn
+
 
 @dataclass(frozen=True)
 class GatePlan:
@@ -189,7 +194,7 @@ def cell_messages(plan: GatePlan, cell: Cell) -> list[str]:
     shared (and cached) between the two cells.
     """
     suite = plan.cell_suite(cell)
-    belief = contexts.NO_BELIEF if contexts.get_belief(cell.belief).second_turn else cell.belief
+    belief = contexts.NO_BELIEF if cell.second_turn else cell.belief
     return [
         probe.prompt_for(cell.context, belief)
         or contexts.build_prompt(

@@ -131,9 +131,7 @@ class WarmthSession:
 
     def _asks_pushback(self) -> bool:
         """Whether the run asks second turns (then the hunt looks for give-ins too)."""
-        from pytest_warmth.contexts import get_belief
-
-        return any(get_belief(cell.belief).second_turn for cell in self.plan.cells)
+        return any(cell.second_turn for cell in self.plan.cells)
 
     @staticmethod
     def _add(
