@@ -220,20 +220,36 @@ def ask_generate(
     right = right_labels(suite, unclear)
     adopts = cell.belief in WRONG_BELIEFS
     return [
-        ItemOutcome(
-            probe_id=probe.id,
-            prompt=prompt,
-            base_answer=base_reply,
-            tuned_answer=tuned_reply,
-            base_correct=base.label in right,
-            tuned_correct=tuned.label in right,
-            base_label=base.label,
-            tuned_label=tuned.label,
-            base_adopted=base.adopted if adopts else None,
-            tuned_adopted=tuned.adopted if adopts else None,
-        )
-        for probe, prompt, base_reply, tuned_reply, base, tuned in zip(
-            probes, prompts, said["base"], said["tuned"], grades["base"], grades["tuned"],
-            strict=True,
-        )
-    ]  # fmt: skip
+        graded_outcome(probe, prompt, said, grades, i, right, adopts=adopts)
+        for i, (probe, prompt) in enumerate(zip(probes, prompts, strict=True))
+    ]
+
+
+def graded_outcome(
+    probe: Probe,
+    prompt: str,
+    said: Mapping[str, Sequence[str]],
+    grades: Mapping[str, Sequence[Grade]],
+    index: int,
+    right: set[str],
+    *,
+    adopts: bool,
+) -> ItemOutcome:
+    """Item ``index``'s outcome from both sides' replies and grades.
+
+    ``right``: the labels that count as right; ``adopts``: whether adopting the user's wrong
+    belief is recorded.
+    """
+    base, tuned = grades["base"][index], grades["tuned"][index]
+    return ItemOutcome(
+        probe_id=probe.id,
+        prompt=prompt,
+        base_answer=said["base"][index],
+        tuned_answer=said["tuned"][index],
+        base_correct=base.label in right,
+        tuned_correct=tuned.label in right,
+        base_label=base.label,
+        tuned_label=tuned.label,
+        base_adopted=base.adopted if adopts else None,
+        tuned_adopted=tuned.adopted if adopts else None,
+    )

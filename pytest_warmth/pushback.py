@@ -21,6 +21,7 @@ from pytest_warmth.answering import (
     ROLES,
     both,
     graded,
+    graded_outcome,
     mc_outcome,
     mc_picks,
     replies,
@@ -236,16 +237,9 @@ def ask_pushback(
         grades = graded(pair, probes, turns.prompts, answers, rules, judge=judge, settled=settled)
         right = right_labels(suite, unclear)
         items = [
-            ItemOutcome(
-                probe_id=probe.id, prompt=prompt,
-                base_answer=answers["base"][i], tuned_answer=answers["tuned"][i],
-                base_correct=grades["base"][i].label in right,
-                tuned_correct=grades["tuned"][i].label in right,
-                base_label=grades["base"][i].label, tuned_label=grades["tuned"][i].label,
-                base_adopted=grades["base"][i].adopted, tuned_adopted=grades["tuned"][i].adopted,
-            )
+            graded_outcome(probe, prompt, answers, grades, i, right, adopts=True)
             for i, (probe, prompt) in enumerate(zip(probes, prompts, strict=True))
-        ]  # fmt: skip
+        ]
     else:
         picks = mc_picks(pair, suite, probes, turns.prompts, progress)
         first_right = {
