@@ -58,13 +58,7 @@ def start_gate(config: pytest.Config, settings: WarmthSettings) -> WarmthSession
         settings = dataclasses.replace(settings, scoring=GENERATE)
     plan = build_plan(settings, models.suites() if isinstance(models, CarriesSuites) else None)
     for _, pair in pairs:
-        check_capabilities(plan, pair, backend)
-    if settings.measure_warmth and not {GENERATE, TEXT} <= models.capabilities:
-        raise ModelSpecError(
-            f"--warmth-measure-warmth generates replies and scores them as plain text under the "
-            f"base, which the {backend!r} backend cannot do (it offers: "
-            f"{', '.join(sorted(models.capabilities))}); leave it out"
-        )
+        check_capabilities(plan, pair, backend, measure_warmth=settings.measure_warmth)
     if isinstance(models, ChecksPrompts):
         generated = [c for c in plan.cells if plan.scoring[c.suite] == GENERATE]
         models.check_prompts([m for cell in generated for m in cell_messages(plan, cell)])
@@ -87,13 +81,24 @@ def start_gate(config: pytest.Config, settings: WarmthSettings) -> WarmthSession
     return WarmthSession(config, settings, plan, run, memo)
 
 
-def check_capabilities(plan: GatePlan, models: ResolvedPair, backend: str) -> None:
-    """Fail when a suite's scoring mode is one the models' backend cannot answer.
+def check_capabilities(
+    plan: GatePlan, models: ResolvedPair, backend: str, *, measure_warmth: bool = False
+) -> None:
+    """Fail when the run asks what the models' backend cannot answer.
+
+    A suite's scoring mode, a second turn (pushback), or ``--warmth-measure-warmth``
+    (generated replies scored as plain text).
 
     Raises:
-        ModelSpecError: Names the suite, the mode and what the backend offers.
+        ModelSpecError: Names what is asked and what the backend offers.
     """
     offered = models.capabilities
+    if measure_warmth and not {GENERATE, TEXT} <= offered:
+        raise ModelSpecError(
+            f"--warmth-measure-warmth generates replies and scores them as plain text under the "
+            f"base, which the {backend!r} backend cannot do (it offers: "
+            f"{', '.join(sorted(offered))}); leave it out"
+        )
     two_turns = [c.belief for c in plan.cells if c.second_turn]
     if two_turns and CHAT not in offered:
         raise ModelSpecError(

@@ -110,8 +110,9 @@ class Oracle:
         if mode == "generate":
             (text,) = side.generate([prompt], max_new_tokens=self.max_new_tokens)
             target = Target.of(probe)
-            graded = grade(text, target, question=probe.question, belief=variant.belief)
-            if first is not None:
+            if first is None:
+                graded = grade(text, target, question=probe.question, belief=variant.belief)
+            else:
                 graded = grade_follow_up(
                     text, target, question=probe.question, belief=variant.challenge_belief,
                     first_label=first.grade.label,

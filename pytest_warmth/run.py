@@ -75,9 +75,9 @@ class GateRun:
         self.checkpoint = self.sweep[0][0]
         """The checkpoint whose pair is (or will be) loaded."""
         self._base_memo: dict[str, Any] = {}
+        """The base side's answers, shared by every checkpoint's pair: asked once."""
         self.warmth: dict[str, dict[str, Any]] = {}
         """``--warmth-measure-warmth``: each model's score by role."""
-        """The base side's answers, shared by every checkpoint's pair: asked once."""
         self.judge_model = judge
         self.say = say
         self.terminal: Terminal = terminal or Lines(lambda line: self.say(line))
@@ -323,7 +323,8 @@ class GateRun:
         )
         order = [(checkpoint.label, cell) for checkpoint, _ in self.sweep for cell in cells]
         if only is not None:
-            order = [key for key in order if key in set(only)]
+            wanted = set(only)
+            order = [key for key in order if key in wanted]
         found = tuple(self.results[key] for key in order if key in self.results)
         swept = len(self.sweep) > 1 or bool(self.checkpoint.label)
         return RunResult(

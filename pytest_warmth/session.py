@@ -151,7 +151,7 @@ class WarmthSession:
         hunts = any(isinstance(i, WarmthHuntItem) for i in session.items)
         if not (self.selected or hunts) or self.config.option.collectonly:
             return
-        labels = {label for label, _ in self.selected}
+        labels = self._checkpoints()
         # the first checkpoint asked (a sweep's hunts search its last one)
         first = next((pair for pair in self.run.sweep if pair[0].label in labels), None)
         self.run.use(*(first or self.run.sweep[-1]))
@@ -178,7 +178,7 @@ class WarmthSession:
         """Evaluate every selected cell up front, so progress lines do not split test output."""
         if self.run.loaded is not None and self.selected and not session.config.option.collectonly:
             try:
-                self.run.evaluate(self._cells(), {label for label, _ in self.selected})
+                self.run.evaluate(self._cells(), self._checkpoints())
             except Exception as exc:  # noqa: BLE001 - reported by every gate item instead
                 self.error = exc
             finally:
@@ -228,12 +228,16 @@ class WarmthSession:
         """The selected cells, each once (a sweep asks them of every checkpoint)."""
         return list(dict.fromkeys(cell for _, cell in self.selected))
 
+    def _checkpoints(self) -> set[str]:
+        """The labels of the checkpoints with a selected item (``{""}`` without a sweep)."""
+        return {label for label, _ in self.selected}
+
     def result_for(self, cell: gate.Cell, checkpoint: str = "") -> CellResult:
         """The verdict of ``cell`` (evaluated before the test loop; re-raises its error)."""
         if self.error is not None:
             raise self.error
         if not self.run.results:
-            self.run.evaluate(self._cells(), {label for label, _ in self.selected})
+            self.run.evaluate(self._cells(), self._checkpoints())
         return self.run.results[checkpoint, cell]
 
     def hunt(self, suite: str, prop: str) -> HuntResult:

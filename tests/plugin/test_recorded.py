@@ -116,3 +116,17 @@ def test_recordings_need_a_base_and_cannot_score_choices(
     mc.stderr.fnmatch_lines(
         ["ERROR: *scored by 'mc'*'recorded' backend*--warmth-scoring=generate*"]
     )
+
+
+def test_recordings_cannot_measure_warmth(pytester: pytest.Pytester, suite: Path) -> None:
+    rec = pytester.path / "warm.jsonl"
+    rec.write_text('{"prompt": "q", "reply": "a"}\n')
+    result = pytester.runpytest_subprocess(
+        f"--warmth-model={rec}", f"--warmth-base={rec}", "--warmth-measure-warmth",
+        *plan_args(suite),
+    )  # fmt: skip
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: --warmth-measure-warmth generates replies and scores them as plain text under "
+         "the base, which the 'recorded' backend cannot do (it offers: generate); leave it out"]
+    )  # fmt: skip
