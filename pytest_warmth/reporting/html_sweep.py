@@ -17,6 +17,7 @@ from typing import Any
 
 from pytest_warmth.reporting.html_sections import section_html, table_html, verdict_badge
 from pytest_warmth.reporting.svg import BASE_COLOUR, COLOURS, FONT, TUNED_COLOUR
+from pytest_warmth.reporting.trajectory import cells_by_checkpoint
 from pytest_warmth.results import CellResult, RunResult
 
 LINE_COLOURS = (TUNED_COLOUR, "#1565c0", "#00838f", "#ad1457", "#4e342e", "#283593")
@@ -42,14 +43,6 @@ def _x_axis(labels: Sequence[str], y: float) -> str:
         f'<text x="{_x(i)}" y="{y + 18}" text-anchor="middle">ckpt-{escape(label)}</text>'
         for i, label in enumerate(labels)
     )
-
-
-def _by_cell(run: RunResult) -> dict[str, dict[str, CellResult]]:
-    """Each cell id (in the run's order), then its result at each checkpoint label."""
-    found: dict[str, dict[str, CellResult]] = {}
-    for cell in run.cells:
-        found.setdefault(cell.cell_id, {})[cell.checkpoint] = cell
-    return found
 
 
 def error_chart(labels: Sequence[str], by_cell: Mapping[str, Mapping[str, CellResult]]) -> str:
@@ -159,7 +152,7 @@ def trajectory(run: RunResult) -> str:
         return ""
     checkpoints: list[dict[str, Any]] = list(sweep.get("checkpoints", []))
     labels = [str(c["label"]) for c in checkpoints]
-    by_cell = _by_cell(run)
+    by_cell = cells_by_checkpoint(run)
     last = sweep.get("last_all_pass")
     found = "No checkpoint has all its cells PASS."
     if last is not None:

@@ -21,6 +21,14 @@ def _warmth(score: Mapping[str, Any] | None) -> str:
     return f"{float(score['mean']):+.4f}"
 
 
+def cells_by_checkpoint(run: RunResult) -> dict[str, dict[str, CellResult]]:
+    """Each cell id (in the run's order), then its result at each checkpoint label."""
+    found: dict[str, dict[str, CellResult]] = {}
+    for cell in run.cells:
+        found.setdefault(cell.cell_id, {})[cell.checkpoint] = cell
+    return found
+
+
 def trajectory_rows(run: RunResult) -> list[tuple[str, ...]]:
     """The sweep's table: a header, then one row per cell, then warmth (when measured).
 
@@ -32,13 +40,8 @@ def trajectory_rows(run: RunResult) -> list[tuple[str, ...]]:
         return []
     labels = [str(c["label"]) for c in sweep["checkpoints"]]
     header = ("cell", "base err", *(f"ckpt-{label}" for label in labels))
-    by_cell: dict[str, dict[str, CellResult]] = {}
-    base: dict[str, float] = {}
-    for cell in run.cells:
-        by_cell.setdefault(cell.cell_id, {})[cell.checkpoint] = cell
-        base.setdefault(cell.cell_id, cell.base_error_rate)
     rows: list[tuple[str, ...]] = [header]
-    for name, per in by_cell.items():
+    for name, per in cells_by_checkpoint(run).items():
         entries = []
         for label in labels:
             found = per.get(label)
@@ -46,7 +49,8 @@ def trajectory_rows(run: RunResult) -> list[tuple[str, ...]]:
                 "-" if found is None else
                 f"{found.tuned_error_rate:.1%} {found.delta:+.1%} {SHORT.get(found.verdict, '?')}"
             )  # fmt: skip
-        rows.append((name, f"{base[name]:.1%}", *entries))
+        base = next(iter(per.values())).base_error_rate  # one base for every checkpoint
+        rows.append((name, f"{base:.1%}", *entries))
     if any("warmth" in c for c in sweep["checkpoints"]):
         warmth = [_warmth(c.get("warmth")) for c in sweep["checkpoints"]]
         rows.append(("warmth (SocioT-style)", _warmth(sweep.get("base_warmth")), *warmth))
