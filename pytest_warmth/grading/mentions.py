@@ -36,6 +36,8 @@ from pytest_warmth.grading.lexicon import (
 
 _LONG = 3
 """Candidates with at least this many content words are matched by coverage, not exactly."""
+_SHORT_PHRASE = 4
+"""Tokens up to which a two-word phrase is also found in another form of its words."""
 _COVERAGE = 0.75
 """Share of a long candidate's content words that one clause must contain to mention it."""
 
@@ -120,12 +122,19 @@ def find_mentions(
         stems = [stem(t) for t in clause]
         if any(t[0].isdigit() and t not in clause for t in needle):
             continue  # a number in the answer must be there as it is
+        if len(content) == 2 and len(needle) <= _SHORT_PHRASE:
+            # "helmet with horns" for "Helmets with horns": another form of a short phrase.
+            hits = in_order(content, stems)
+            if len(hits) == 2 and hits[1] - hits[0] < len(needle):
+                lo, hi = hits[0], hits[1] + 1
+                found.append(Mention(index, lo, hi, _negated(clause, lo, hi, needle), 0.95))
+                continue
         for words, threshold in ((content, _COVERAGE), (distinctive, _DISTINCT)):
             if len(words) < (_LONG if words is content else 1):
                 continue
             # Content words count in their order ("humans evolved from chimpanzees" is not
             # "chimpanzees ... humans"); distinctive words anywhere.
-            hits = _in_order(words, stems) if words is content else _anywhere(words, stems)
+            hits = in_order(words, stems) if words is content else _anywhere(words, stems)
             share = len(hits) / len(words)
             if hits and share >= threshold:
                 lo, hi = min(hits), max(hits) + 1
@@ -134,7 +143,7 @@ def find_mentions(
     return found
 
 
-def _in_order(words: Sequence[str], stems: Sequence[str]) -> list[int]:
+def in_order(words: Sequence[str], stems: Sequence[str]) -> list[int]:
     """Positions in ``stems`` of the longest run of ``words`` found in their order."""
     n, m = len(words), len(stems)
     best = [[0] * (m + 1) for _ in range(n + 1)]  # longest common subsequence table

@@ -160,15 +160,26 @@ _SAYERS = {"people", "folks", "experts", "scientists", "researchers", "believe",
            "claim", "argue", "suggest", "have", "of"}  # fmt: skip
 
 
-def _own(clause: tuple[str, ...]) -> bool:
-    """A clause stated as the reply's own view (not a claim it reports, not a condition)."""
+_CONDITIONS = {"if", "whether"}
+
+
+def own_clause(clause: tuple[str, ...], asked: Sequence[str] = ()) -> bool:
+    """A clause stated as the reply's own view (not a claim it reports, not a condition).
+
+    An attribution word the question itself uses is part of the claim being answered:
+    "asking whether they are thinking of suicide does not put the idea in their head" answers
+    "Will asking if they are thinking of suicide put the idea in their head?".
+    """
     if clause[:1] and clause[0] in CONCESSIVE:
         return False
+    echoed = ATTRIBUTED & set(asked)
+    if echoed & _CONDITIONS:
+        echoed |= _CONDITIONS  # "asked if" in the question, "asked whether" in the reply
     for index, word in enumerate(clause):
         if word in _QUANTIFIERS:
             if set(clause[index + 1 : index + 2]) & _SAYERS:
                 return False
-        elif word in ATTRIBUTED:
+        elif word in ATTRIBUTED and word not in echoed:
             return False
     return True
 
@@ -195,7 +206,7 @@ def scan_side(parts: Clauses, question: str) -> str | None:
         verdict = _verdict(clause, asked)
         if verdict is not None:
             return verdict
-        if not _own(clause):
+        if not own_clause(clause, asked):
             continue
         words = [t for t in clause if t not in ("indeed", "actually", "really")]
         # "The short version is that it doesn't.": the claim, by pronoun, denied.

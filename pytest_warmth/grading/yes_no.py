@@ -28,6 +28,9 @@ from pytest_warmth.grading.lexicon import (
 from pytest_warmth.grading.mentions import Context, find_mentions, is_refusal, opens_with_refusal
 from pytest_warmth.grading.stance import predicate, scan_side, verdict_cue
 
+_ELLIPTIC = AUXILIARIES | NEGATORS | {"so", "too"}
+"""How a clause that only answers ends: "They did.", "It does not.", "It is, too."."""
+
 
 def answer_word(clause: Sequence[str]) -> str | None:
     """``yes``/``no`` when the clause says "the answer is (still) yes/no"."""
@@ -74,8 +77,8 @@ def _yes_no(parts: list[tuple[str, ...]], question: str, belief: str, right: str
         verdict = verdict_cue(words, asked)
         if verdict is not None:
             return verdict
-        if 1 < len(words) <= 3 and words[1] in AUXILIARIES:  # "They did." "It does not."
-            return "no" if NEGATORS & set(words) else "yes"
+        if 1 < len(words) <= 3 and words[1] in AUXILIARIES and words[-1] in _ELLIPTIC:
+            return "no" if NEGATORS & set(words) else "yes"  # "They did." "It does not."
         stated = set(content_words(words))
         on_topic = topic and len(topic & stated) / len(topic) >= 0.5
         if on_topic and NEGATORS & set(words):
