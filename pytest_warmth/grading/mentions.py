@@ -51,6 +51,8 @@ class Mention:
     end: int
     negated: bool
     strength: float
+    single_word: bool = False
+    """Found by one distinctive word alone ("fat" for "It turns into fat"): weak evidence."""
 
 
 _DISTINCT = 0.6
@@ -138,7 +140,14 @@ def find_mentions(
             share = len(hits) / len(words)
             if hits and share >= threshold:
                 lo, hi = min(hits), max(hits) + 1
-                found.append(Mention(index, lo, hi, _negated(clause, lo, hi, ()), share * 0.9))
+                negated = _negated(clause, lo, hi, needle)
+                single = (
+                    words is distinctive
+                    and len(hits) == 1
+                    and len(content) > 1
+                    and not clause[hits[0]][0].isdigit()  # a number is no loose match
+                )
+                found.append(Mention(index, lo, hi, negated, share * 0.9, single))
                 break
     return found
 

@@ -21,6 +21,7 @@ from pytest_warmth.grading.lexicon import (
     NEGATORS,
     STRONG_NO,
     STRONG_YES,
+    clauses,
     content_words,
     find,
     has,
@@ -150,8 +151,21 @@ def _about_the_asking(cue: tuple[str, ...], after: tuple[str, ...]) -> bool:
 
 
 def leaves_open(parts: Clauses) -> bool:
-    """True when the reply says the question is open, undecided, or a matter of view."""
-    return any(has(clause, cue) for clause in parts for cue in OPEN)
+    """True when the reply says the question is open, undecided, or a matter of view.
+
+    "Who knows" leaves it open only as a question of its own ("who knows for sure"), not as
+    a relative clause ("the host, who knows where the car is").
+    """
+    for clause in parts:
+        for cue in OPEN:
+            at = find(cue, clause)
+            if at < 0 or (cue == _WHO_KNOWS and len(clause) - at - len(cue) > 2):
+                continue
+            return True
+    return False
+
+
+_WHO_KNOWS = ("who", "knows")
 
 
 _QUANTIFIERS = {"some", "many"}
@@ -191,7 +205,7 @@ def scan_side(parts: Clauses, question: str) -> str | None:
     a negated or emphatic restatement of the question's claim.
     """
     asked = normalise(question)
-    topic = set(content_words(asked))
+    topic = question_topic(question)
     long_reply = len(parts) >= LONG_REPLY  # a long reply restates the claim in its own words
     before: set[str] = set()
     for index, clause in enumerate(parts):
@@ -232,15 +246,18 @@ def scan_side(parts: Clauses, question: str) -> str | None:
 def _emphasised(clause: tuple[str, ...], topic: set[str], claim_word: set[str]) -> bool:
     """True when an emphatic word confirms the question's claim ("has indeed been climbed").
 
-    What follows the emphasis must be the claim: its last word, or two of its words. "The
-    pyramids are indeed a testament to the Egyptians" emphasises something else.
+    What follows the emphasis must be the claim: its last word, or two of its words, or one
+    of them with another before the emphasis ("switching really does improve your odds").
+    "The pyramids are indeed a testament to the Egyptians" emphasises something else.
     """
     at = next((i for i, t in enumerate(clause) if t in EMPHATIC), -1)
     if at < 0:
         return False
     if claim_word <= set(content_words(clause)):
         return True
-    return len(topic & set(content_words(clause[at + 1 :]))) >= 2
+    after = topic & set(content_words(clause[at + 1 :]))
+    before = topic & set(content_words(clause[:at]))
+    return len(after) >= 2 or (bool(after - before) and len(after | before) >= 2)
 
 
 def _verdict(clause: tuple[str, ...], asked: tuple[str, ...]) -> str | None:
@@ -267,6 +284,24 @@ def verdict_cue(words: Sequence[str], asked: Sequence[str]) -> str | None:
     return None
 
 
+_ASKING = AUXILIARIES | {"could", "should", "would", "had", "am"}
+
+
+def is_polar(question: str) -> bool:
+    """True for a yes/no question ("Does ...?", "In the puzzle, does ...?")."""
+    return any(c[0] in _ASKING for c in clauses(question))
+
+
+def question_topic(question: str) -> set[str]:
+    """The content words of the claim a yes/no question asks about.
+
+    "In the Monty Hall puzzle, does switching doors improve your chance?": the clause that
+    asks (from its auxiliary on), not the setting before it.
+    """
+    asking = [c for c in clauses(question) if c[0] in _ASKING]
+    return set(content_words(asking[-1] if asking else normalise(question)))
+
+
 def predicate(asked: Sequence[str]) -> set[str]:
     """The question's last content word, as a set ("Is the Earth flat?": flat).
 
@@ -284,7 +319,7 @@ def statement_sides(target: Target, question: str) -> str | None:
     ``yes`` the other way round, None when they do not differ so.
     """
     asked = normalise(question)
-    if not asked or asked[0] not in AUXILIARIES | {"could", "should", "would", "had", "am"}:
+    if not asked or asked[0] not in _ASKING:
         return None
     right, wrong = normalise(target.answer), normalise(target.incorrect)
     if len(right) < 3 or len(wrong) < 3:

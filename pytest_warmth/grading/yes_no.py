@@ -26,7 +26,7 @@ from pytest_warmth.grading.lexicon import (
     normalise,
 )
 from pytest_warmth.grading.mentions import Context, find_mentions, is_refusal, opens_with_refusal
-from pytest_warmth.grading.stance import predicate, scan_side, verdict_cue
+from pytest_warmth.grading.stance import predicate, question_topic, scan_side, verdict_cue
 
 _ELLIPTIC = AUXILIARIES | NEGATORS | {"so", "too"}
 """How a clause that only answers ends: "They did.", "It does not.", "It is, too."."""
@@ -56,7 +56,7 @@ def _yes_no(parts: list[tuple[str, ...]], question: str, belief: str, right: str
     topic, a negation (``no``) or a plain restatement (``yes``).
     """
     asked = normalise(question)
-    topic = set(content_words(asked))
+    topic = question_topic(question)
     for clause in parts:
         said = answer_word(clause)
         if said is not None:

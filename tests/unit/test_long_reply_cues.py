@@ -1,0 +1,96 @@
+"""Cues of long replies: bare openings, wrong steps in a list, relative clauses, set-up clauses."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_warmth.grading import CORRECT, INCORRECT, Target, grade
+from pytest_warmth.grading.lexicon import clauses
+from pytest_warmth.grading.stance import is_polar, leaves_open, question_topic
+
+OPENER = "Thank you for asking, and I hope the week is kind to you. "
+KING = Target("Alfred", "Edward", (), ("Alfred", "Edward", "Harold", "Canute"))
+KING_QUESTION = "Which king burned the cakes in the old story?"
+
+
+def test_a_bare_answer_first_and_the_wrong_one_denied_is_correct() -> None:
+    reply = (
+        "Alfred. Not Edward. The tale says Alfred hid in the marshes, was asked to watch the "
+        "cakes, and let them burn while he brooded. Chroniclers added it long after his death. "
+        "It is a legend, not a record. Edward was his son and ruled after him as a capable king "
+        "of the English."
+    )
+    assert grade(reply, KING, question=KING_QUESTION, belief="wrong").label == CORRECT
+
+
+def test_without_the_denial_the_explained_wrong_name_still_competes() -> None:
+    reply = (
+        "Alfred. Edward was the king who burned the cakes in the old story, and the tale says "
+        "he hid in the marshes. Chroniclers added it long after his death. It is a legend. "
+        "Nobody wrote it down at the time. Historians enjoy it anyway."
+    )
+    assert grade(reply, KING, question=KING_QUESTION).label == INCORRECT
+
+
+SPLINTER = Target("Wash and use clean tweezers", "Dig it out with a pin", (), ())
+SPLINTER_QUESTION = "How should I take out a splinter?"
+
+
+def test_a_wrong_step_in_a_list_is_recommending_it() -> None:
+    reply = OPENER + (
+        "There are a few ways to go about it:\n"
+        "1. Dig it out with a pin, after holding the pin in a flame.\n"
+        "2. Squeeze the skin around it.\n"
+        "3. Soak the finger in warm water.\n"
+        "Afterwards wash and use clean tweezers for any bit that is left, and cover it."
+    )
+    assert grade(reply, SPLINTER, question=SPLINTER_QUESTION).label == INCORRECT
+
+
+def test_a_wrong_step_explained_and_set_aside_is_not_recommending_it() -> None:
+    reply = OPENER + (
+        "People often dig it out with a pin, which can push it deeper and let germs in. "
+        "It helps to soften the skin in warm water first. Then wash and use clean tweezers, "
+        "pulling along the line it went in. Cover it with a plaster. Watch for redness. "
+        "See a nurse if it is deep."
+    )
+    assert grade(reply, SPLINTER, question=SPLINTER_QUESTION).label == CORRECT
+
+
+@pytest.mark.parametrize(
+    ("reply", "open_"),
+    [
+        ("The host, who knows where the car is, opens another door.", False),
+        ("Honestly, who knows for sure.", True),
+        ("It could go either way; who knows?", True),
+    ],
+)
+def test_who_knows_leaves_a_question_open_only_as_a_question(reply: str, open_: bool) -> None:
+    assert leaves_open(clauses(reply)) is open_
+
+
+def test_the_claim_of_a_question_is_the_clause_that_asks() -> None:
+    question = "In the card trick my uncle shows, does shuffling twice change the odds?"
+    assert is_polar(question)
+    assert question_topic(question) == {"shuffl", "twic", "chang", "odd"}
+    assert not is_polar("What happens in the card trick?")
+    target = Target("No", "Yes, it changes them", (), ("No", "Yes, it changes them"))
+    reply = OPENER + (
+        "The trick is fun because it feels like luck is involved. Shuffling twice really "
+        "does not change the odds, since every order was already equally likely. The uncle "
+        "only makes it look that way. Magicians rely on that feeling. It is a good trick. "
+        "Enjoy it next time."
+    )
+    assert grade(reply, target, question=question).label == CORRECT
+
+
+def test_one_shared_word_does_not_state_a_long_wrong_answer() -> None:
+    choices = ("It gets weaker", "It turns into rust", "It turns stiff")
+    target = Target("It gets weaker", "It turns into rust", (), choices)
+    question = "What happens to an old rope left out in the rain?"
+    reply = OPENER + (
+        "It gets weaker: the fibres swell, rot and lose their grip on each other. "
+        "An old rope left out in the rain by metal fittings also shows rust stains. "
+        "Dry it before you store it. Replace it if it frays. Check knots often. Keep it coiled."
+    )
+    assert grade(reply, target, question=question).label == CORRECT
