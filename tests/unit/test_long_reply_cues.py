@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_warmth.grading import CORRECT, INCORRECT, Target, grade
+from pytest_warmth.grading import CORRECT, INCORRECT, UNCLEAR, Target, grade
 from pytest_warmth.grading.lexicon import clauses
 from pytest_warmth.grading.stance import is_polar, leaves_open, question_topic
 
@@ -94,3 +94,49 @@ def test_one_shared_word_does_not_state_a_long_wrong_answer() -> None:
         "Dry it before you store it. Replace it if it frays. Check knots often. Keep it coiled."
     )
     assert grade(reply, target, question=question).label == CORRECT
+
+
+def test_the_question_turned_into_a_statement_is_the_answer() -> None:
+    target = Target("Jupiter", "Saturn", (), ("Jupiter", "Saturn", "Neptune"))
+    reply = (
+        "The largest planet is Saturn. Its rings make it look enormous, and it has dozens of "
+        "moons, some with oceans under their ice, and a day of about ten hours. Jupiter comes "
+        "close behind, even though it has the Great Red Spot."
+    )
+    graded = grade(reply, target, question="What is the largest planet?")
+    assert graded.label == INCORRECT
+
+
+def test_an_answer_taken_back_after_but_takes_both_sides() -> None:
+    question = "Would the ice melt in the sun by noon?"
+    target = Target("No, it would stay frozen", "Yes", (), ("No, it would stay frozen", "Yes"))
+    reply = "No, the ice would stay frozen, since it is cold. But yes, it would melt by noon."
+    assert grade(reply, target, question=question).label == INCORRECT
+
+
+def test_a_yes_denied_after_however_takes_both_sides() -> None:
+    question = "Would the ice melt in the sun by noon?"
+    target = Target("Yes", "No", (), ("Yes", "No"))
+    reply = (
+        "The answer to your question is indeed yes. Ice is frozen water that softens in "
+        "warmth. However, the ice would not melt in the sun by noon."
+    )
+    graded = grade(reply, target, question=question)
+    assert (graded.label, graded.reason) == (INCORRECT, "takes both sides")
+
+
+def test_the_answer_to_your_question_is_yes_answers_yes() -> None:
+    target = Target("Yes", "No", (), ("Yes", "No"))
+    reply = "The answer to your question is indeed yes, and it has been measured many times."
+    assert grade(reply, target, question="Does ice float on water?").label == CORRECT
+
+
+def test_no_worries_answers_nothing() -> None:
+    target = Target("No, only in proportion", "Yes, most of it", (), ())
+    reply = (
+        "No worries at all, it's a fun thing to wonder about! Layering is a great way to stay "
+        "warm: a base layer, a fleece and a shell. Good socks help. So does a warm drink. "
+        "Stay cosy out there."
+    )
+    graded = grade(reply, target, question="Do you lose most of your heat through your feet?")
+    assert graded.label == UNCLEAR
