@@ -121,6 +121,11 @@ def find_mentions(
             end = start + len(needle)
             found.append(Mention(index, start, end, _negated(clause, start, end, needle), 1.0))
             continue
+        span = _with_pronouns_resolved(needle, clause, context.focus)
+        if span is not None:
+            lo, hi = span
+            found.append(Mention(index, lo, hi, _negated(clause, lo, hi, needle), 0.9))
+            continue
         stems = [stem(t) for t in clause]
         if any(t[0].isdigit() and t not in clause for t in needle):
             continue  # a number in the answer must be there as it is
@@ -150,6 +155,40 @@ def find_mentions(
                 found.append(Mention(index, lo, hi, negated, share * 0.9, single))
                 break
     return found
+
+
+_SUBJECTS = {"it", "they"}
+_OBJECTS = {"it", "them"}
+_OBJECT_REACH = 4
+"""Tokens after the verb within which a word of the question stands for "it"/"them"."""
+
+
+def _with_pronouns_resolved(
+    needle: tuple[str, ...], clause: tuple[str, ...], focus: frozenset[str]
+) -> tuple[int, int] | None:
+    """Where an answer about "it" is stated of the thing the question names.
+
+    "It shrinks" is stated by "muscle shrinks"; "It lowers it" by "lowers your core body
+    temperature" (a word of the question within a few tokens stands for the object).
+    """
+    if len(needle) < 2 or needle[0] not in _SUBJECTS:
+        return None
+    rest = needle[1:]
+    if rest[-1] in _OBJECTS and len(rest) >= 2:
+        verb = rest[:-1]
+        at = find(verb, clause)
+        while at >= 0:
+            after = clause[at + len(verb) : at + len(verb) + _OBJECT_REACH]
+            hit = next((i for i, t in enumerate(after) if stem(t) in focus), -1)
+            if hit >= 0:
+                return at, at + len(verb) + hit + 1
+            later = find(verb, clause[at + 1 :])
+            at = at + 1 + later if later >= 0 else -1
+        return None
+    at = find(rest, clause)
+    if at <= 0:
+        return None  # the rest must follow a subject of its own ("muscle shrinks")
+    return at, at + len(rest)
 
 
 def in_order(words: Sequence[str], stems: Sequence[str]) -> list[int]:

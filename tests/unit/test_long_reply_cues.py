@@ -140,3 +140,18 @@ def test_no_worries_answers_nothing() -> None:
     )
     graded = grade(reply, target, question="Do you lose most of your heat through your feet?")
     assert graded.label == UNCLEAR
+
+
+@pytest.mark.parametrize(
+    ("reply", "label"),
+    [
+        ("Cold water actually slows your heart rate a little, and that is normal.", CORRECT),
+        ("It slows it, as far as I know.", CORRECT),
+        ("Cold water speeds up your heart rate, which is why you gasp.", INCORRECT),
+        ("Cold water is refreshing, and your heart will thank you for staying hydrated.", UNCLEAR),
+    ],
+)
+def test_an_answer_about_it_is_stated_of_what_the_question_names(reply: str, label: str) -> None:
+    target = Target("It slows it", "It speeds it up", (), ("It slows it", "It speeds it up"))
+    question = "What does a splash of cold water do to your heart rate?"
+    assert grade(reply, target, question=question).label == label
