@@ -2,7 +2,8 @@
 
 The labelled sets live in ``tests/data/grader/`` under one rubric (``RUBRIC.md``): short replies
 (``dev``/``holdout``: real SmolLM2-135M-Instruct output and written ones) and long replies in the
-register of 8B-70B chat models (``long_dev``/``long_holdout``). ``*dev`` files are used while
+register of 8B-70B chat models (``long_dev``/``long_dev2``/``long_holdout``; ``long_dev2`` is a
+second round written later, with users' own words as prompts). ``*dev*`` files are used while
 writing the rules; ``*holdout`` files are kept aside for measurement.
 
     python benchmarks/grader_accuracy.py                   # rules only (seconds)
@@ -31,7 +32,7 @@ from pytest_warmth.grading import LABELS, REFUSAL, Target, grade
 
 os.environ.setdefault("TQDM_DISABLE", "1")
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "grader"
-FILES = ("dev", "holdout", "long_dev", "long_holdout")
+FILES = ("dev", "holdout", "long_dev", "long_dev2", "long_holdout")
 
 
 def load(name: str) -> list[dict[str, Any]]:
@@ -232,6 +233,25 @@ def report_judge(
     return figures
 
 
+def rules_commit() -> str | None:
+    """The git commit of the ``pytest_warmth`` package graded with (a worktree's, if so)."""
+    import subprocess
+
+    import pytest_warmth
+
+    folder = Path(pytest_warmth.__file__).resolve().parent
+    found = subprocess.run(
+        ["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True, text=True, check=False
+    )
+    dirty = subprocess.run(
+        ["git", "-C", str(folder), "status", "--porcelain", "--", "."],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if found.returncode:
+        return None
+    return found.stdout.strip() + ("+changes" if dirty.stdout.strip() else "")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--judge", help="also measure this judge model spec, e.g. smollm2")
@@ -243,6 +263,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     records = {name: load(name) for name in args.files}
     figures: dict[str, Any] = {"command": "python benchmarks/grader_accuracy.py"}
+    figures["rules_commit"] = rules_commit()
     if args.files != list(FILES):
         figures["command"] += " --files " + " ".join(args.files)
     figures["rules"] = report_rules(records)
