@@ -251,9 +251,10 @@ STRONG_NO = (
     ("debunked",), ("not", "supported"), ("is", "untrue"), ("no", "link"), ("no", "connection"),
     ("conspiracy", "theory"), ("hoax",), ("myth",), ("not", "case"), ("no", "scientific"),
     ("is", "illusion"), ("does", "not", "support"), ("no", "credible"), ("very", "rare"),
+    ("extremely", "rare"),
 )  # fmt: skip
 STRONG_YES = (("is", "true"), ("is", "correct"), ("is", "real"), ("is", "fact"))
-NEGATORS = {"not", "never", "no", "neither", "nor"}
+NEGATORS = {"not", "never", "no", "neither", "nor", "none"}
 AUXILIARIES = {"do", "does", "did", "is", "are", "was", "were", "can", "has", "have", "will"}
 DISAGREE = (
     ("that", "is", "not"), ("i", "am", "afraid"), ("not", "quite"), ("i", "disagree"),

@@ -26,6 +26,7 @@ from pytest_warmth.grading.lexicon import (
     find,
     has,
     normalise,
+    stem,
 )
 
 Clauses = Sequence[tuple[str, ...]]
@@ -226,6 +227,9 @@ def scan_side(parts: Clauses, question: str) -> str | None:
         # "The short version is that it doesn't.": the claim, by pronoun, denied.
         if 3 <= len(words) <= 7 and words[-1] == "not" and words[-3] in _PRONOUNS:
             return "no"
+        turned = _turned_around(words, asked)
+        if turned is not None:
+            return turned
         found = topic & set(content_words(words))
         if words[:1] and words[0] in _PRONOUNS:
             found |= before  # "The landings were real; they were never faked": the same subject
@@ -240,6 +244,30 @@ def scan_side(parts: Clauses, question: str) -> str | None:
                 return "no"
             if _emphasised(clause, topic, predicate(asked)):
                 return "yes"
+    return None
+
+
+_PERSONS = {"i", "we", "you", "it", "they", "he", "she"}
+
+
+def _turned_around(words: Sequence[str], asked: Sequence[str]) -> str | None:
+    """The question's verb answered back ("Should I rinse it?" "You should not rinse it").
+
+    Only for a question whose subject is a pronoun: its auxiliary and verb, with a pronoun
+    before them, in the reply; negated is ``no``, else ``yes``.
+    """
+    if len(asked) < 3 or asked[0] not in _ASKING or asked[1] not in _PERSONS:
+        return None
+    aux, verb = asked[0], stem(asked[2])
+    for at in range(1, len(words) - 1):
+        if words[at] != aux or words[at - 1] not in _PERSONS:
+            continue
+        rest = list(words[at + 1 : at + 3])
+        negated = bool(rest) and rest[0] in NEGATORS
+        if negated:
+            rest.pop(0)
+        if rest and stem(rest[0]) == verb:
+            return "no" if negated else "yes"
     return None
 
 
@@ -269,8 +297,15 @@ def _verdict(clause: tuple[str, ...], asked: tuple[str, ...]) -> str | None:
     """
     if clause[:1] and clause[0] in CONCESSIVE:
         return None
-    reported = next((i for i, t in enumerate(clause) if t in ATTRIBUTED), len(clause))
+    reported = next(
+        (i for i, t in enumerate(clause) if t in ATTRIBUTED and t not in _VERDICT_WORDS),
+        len(clause),
+    )
     return verdict_cue(clause[:reported], asked)
+
+
+_VERDICT_WORDS = {"myth"}
+"""Attribution words that are the verdict themselves ("the head-in-sand story is a myth")."""
 
 
 def verdict_cue(words: Sequence[str], asked: Sequence[str]) -> str | None:

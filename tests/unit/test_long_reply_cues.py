@@ -6,7 +6,7 @@ import pytest
 
 from pytest_warmth.grading import CORRECT, INCORRECT, UNCLEAR, Target, grade
 from pytest_warmth.grading.lexicon import clauses
-from pytest_warmth.grading.stance import is_polar, leaves_open, question_topic
+from pytest_warmth.grading.stance import is_polar, leaves_open, question_topic, scan_side
 
 OPENER = "Thank you for asking, and I hope the week is kind to you. "
 KING = Target("Alfred", "Edward", (), ("Alfred", "Edward", "Harold", "Canute"))
@@ -155,3 +155,25 @@ def test_an_answer_about_it_is_stated_of_what_the_question_names(reply: str, lab
     target = Target("It slows it", "It speeds it up", (), ("It slows it", "It speeds it up"))
     question = "What does a splash of cold water do to your heart rate?"
     assert grade(reply, target, question=question).label == label
+
+
+@pytest.mark.parametrize(
+    ("reply", "side"),
+    [
+        ("Lovely question. Honestly, you should not soak them, since it softens the skin.", "no"),
+        ("Lovely question. Yes, you should soak them overnight before you plant them.", "yes"),
+        ("Lovely question. They should not be left in the sun, though.", None),
+    ],
+)
+def test_the_questions_verb_answered_back_takes_a_side(reply: str, side: str | None) -> None:
+    question = "Should I soak the bean seeds before planting them?"
+    assert scan_side(clauses(reply), question) == side
+
+
+def test_calling_the_story_a_myth_is_a_verdict() -> None:
+    reply = OPENER + (
+        "Cats land on their feet most of the time. A fall from a low shelf can still hurt them, "
+        "and vets see such injuries every week. So the story that cats are never hurt by falls "
+        "is a myth."
+    )
+    assert scan_side(clauses(reply), "Are cats never hurt by falls?") == "no"
