@@ -32,6 +32,9 @@ _MIN_STATEMENT = 4
 _PARTIAL = 0.75
 """Share of a clause's words a span must hold when it holds all the clause's own words."""
 _REACH = 3
+_REPORTING = {"story", "myth", "legend", "tale", "rumour", "rumor", "idea", "claim", "belief",
+              "theory", "notion", "saying"}  # fmt: skip
+"""Nouns that, just before a statement, report it rather than make it."""
 """Tokens before a matched clause searched for a negation."""
 
 
@@ -93,6 +96,8 @@ def claim_side(reply: str, target: Target, question: str) -> str | None:
                 start = max((i for i in range(lo) if tokens[i] in SCOPE_ENDS), default=-1) + 1
                 if SCOPE_ENDS & set(tokens[lo:hi]) or not own_clause(tokens[start:hi], asked):
                     continue  # "but the evidence shows ...": only the part after "but" counts
+                if _REPORTING & set(tokens[max(start, lo - _REACH) : lo]):
+                    continue  # "the story that he failed maths is popular": reported
                 negated = bool(NEGATORS & set(tokens[max(0, lo - _REACH) : hi]))
                 sides.add(side if negated == claim.negated else opposite)
     return sides.pop() if len(sides) == 1 else None

@@ -36,6 +36,7 @@ TOWER_QUESTION = (
         ("Honestly, the Sun is a solid iron ball under a thin glowing layer.", "wrong"),
         ("The Sun is not a star made of hot plasma at all.", "wrong"),
         ("One fringe theory claims the Sun is a solid iron ball.", None),
+        ("The story that the Sun is a solid iron ball is popular online.", None),
         ("The Sun has fascinated people for as long as there have been people.", None),
     ],
 )
