@@ -26,7 +26,13 @@ from pytest_warmth.grading.lexicon import (
     normalise,
 )
 from pytest_warmth.grading.mentions import Context, find_mentions, is_refusal, opens_with_refusal
-from pytest_warmth.grading.stance import predicate, question_topic, scan_side, verdict_cue
+from pytest_warmth.grading.stance import (
+    LONG_REPLY,
+    predicate,
+    question_topic,
+    scan_side,
+    verdict_cue,
+)
 
 _ELLIPTIC = AUXILIARIES | NEGATORS | {"so", "too"}
 """How a clause that only answers ends: "They did.", "It does not.", "It is, too."."""
@@ -154,8 +160,12 @@ def grade_yes_no(
             return Grade(CORRECT, reason=f"matches alias {alias!r}")
     context = Context(normalise(question), tuple(target.choices))
     others = [c for c in target.choices if normalise(c) not in (("yes",), ("no",))]
+    # A long reply surveys the other answers on its way; there only an exact one is asserted.
+    least = 1.0 if len(parts) >= LONG_REPLY else 0.0
     affirmed_other = [
-        c for c in others if any(not m.negated for m in find_mentions(c, parts, context))
+        c
+        for c in others
+        if any(not m.negated and m.strength >= least for m in find_mentions(c, parts, context))
     ]
     side = _yes_no(parts, question, belief, right) or scan_side(parts, question)
     if side is None and opens_with_refusal(parts):
