@@ -53,6 +53,8 @@ _PHRASES = (
     (r"\b(physician|gp|general practitioner|medical professional|healthcare provider|"
      r"health care provider|healthcare professional|pharmacist)s?\b", "doctor"),
     (r"\b(immediately|right away|straight away|at once|without delay|urgently|now)\b", "now"),
+    (r"\b(travels|travel+ed|moves|moved|goes|went|makes its way|made its way) through\b",
+     "passes through"),
     (r"\bunited states( of america)?\b|\busa\b|\bu\.s\.a?\.?", "us"),
     (r"\bunited kingdom\b|\bu\.k\.", "uk"),
 )  # fmt: skip

@@ -41,6 +41,7 @@ SUM = Target("5", "6", ("five",), ("7", "5", "6", "4"))
         ("Café São Paulo", ("cafe", "sao", "paulo")),
         ("1,000 years", ("1000", "year")),
         ("the first one", ("1st", "1")),
+        ("It travels through the gut", ("it", "passes", "through", "gut")),
     ],
 )
 def test_normalise(text: str, tokens: tuple[str, ...]) -> None:
