@@ -2,9 +2,9 @@
 
 The labelled sets live in ``tests/data/grader/`` under one rubric (``RUBRIC.md``): short replies
 (``dev``/``holdout``: real SmolLM2-135M-Instruct output and written ones) and long replies in the
-register of 8B-70B chat models (``long_dev``/``long_dev2``/``long_holdout``; ``long_dev2`` is a
-second round written later, with users' own words as prompts). ``*dev*`` files are used while
-writing the rules; ``*holdout`` files are kept aside for measurement.
+register of 8B-70B chat models (``long_dev``/``long_dev2``/``long_holdout``/``long_holdout2``;
+the ``2`` files are later rounds, with users' own words as prompts). ``*dev*`` files are used
+while writing the rules; ``*holdout*`` files are kept aside for measurement.
 
     python benchmarks/grader_accuracy.py                   # rules only (seconds)
     python benchmarks/grader_accuracy.py --files long_holdout
@@ -32,7 +32,7 @@ from pytest_warmth.grading import LABELS, REFUSAL, Target, grade
 
 os.environ.setdefault("TQDM_DISABLE", "1")
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "grader"
-FILES = ("dev", "holdout", "long_dev", "long_dev2", "long_holdout")
+FILES = ("dev", "holdout", "long_dev", "long_dev2", "long_holdout", "long_holdout2")
 
 
 def load(name: str) -> list[dict[str, Any]]:

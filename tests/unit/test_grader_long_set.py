@@ -50,7 +50,7 @@ def graded(record: dict[str, Any]) -> str:
 
 
 def test_the_set_is_well_formed() -> None:
-    rows = records("long_dev", "long_dev2", "long_holdout")
+    rows = records("long_dev", "long_dev2", "long_holdout", "long_holdout2")
     probes = {p.id: p for suite in builtin_suites().values() for p in suite.probes}
     assert len(rows) >= 400
     assert len({r["id"] for r in rows}) == len(rows)
