@@ -1,9 +1,11 @@
-"""The rules against 450 long replies in the register of 8B-70B chat models (tests/data/grader).
+"""The rules against 730 long replies in the register of 8B-70B chat models (tests/data/grader).
 
-``long_dev.jsonl`` is used while writing the rules; ``long_holdout.jsonl`` was measured first
-before the rules saw it (68.3 % on all four labels, 77.4 % right/not right, kappa 0.54:
-``benchmarks/results/grader-long-holdout-first.json``). ``python benchmarks/grader_accuracy.py``
-prints the current figures per file, source and suite.
+``long_dev.jsonl`` and ``long_dev2.jsonl`` are used while writing the rules; ``long_holdout.jsonl``
+was measured first before the rules saw it (68.3 % on all four labels, 77.4 % right/not right,
+kappa 0.54: ``benchmarks/results/grader-long-holdout-first.json``), and ``long_holdout2.jsonl``,
+written later by writers who did not read the rules, was measured once with the final rules
+(82.1 %, 85.6 %, kappa 0.71: ``benchmarks/results/grader-long-holdout2-first.json``).
+``python benchmarks/grader_accuracy.py`` prints the current figures per file, source and suite.
 """
 
 from __future__ import annotations
@@ -25,10 +27,11 @@ FIELDS = {
     "prompt", "response", "source", "style", "label", "adopted",
 }  # fmt: skip
 SHAPES = {"truthfulqa-shape", "medqa-shape", "mask-shape"}
-FLOOR = 0.80
-"""Measured 82.0 % on all four labels over both files; below this the rules regressed."""
-BINARY_FLOOR = 0.85
-"""Measured 86.2 % right/not right over both files (what the gate counts)."""
+LONG_FILES = ("long_dev", "long_dev2", "long_holdout", "long_holdout2")
+FLOOR = 0.86
+"""Measured 86.8 % (634/730) on all four labels over the long files; below this they regressed."""
+BINARY_FLOOR = 0.91
+"""Measured 91.2 % (601/659) right/not right over the long files (what the gate counts)."""
 TARGET = 0.90
 
 
@@ -50,7 +53,7 @@ def graded(record: dict[str, Any]) -> str:
 
 
 def test_the_set_is_well_formed() -> None:
-    rows = records("long_dev", "long_dev2", "long_holdout", "long_holdout2")
+    rows = records(*LONG_FILES)
     probes = {p.id: p for suite in builtin_suites().values() for p in suite.probes}
     assert len(rows) >= 400
     assert len({r["id"] for r in rows}) == len(rows)
@@ -86,7 +89,7 @@ def test_the_set_is_well_formed() -> None:
 
 @pytest.fixture(scope="module")
 def labelled() -> list[tuple[str, str]]:
-    return [(r["label"], graded(r)) for r in records("long_dev", "long_holdout")]
+    return [(r["label"], graded(r)) for r in records(*LONG_FILES)]
 
 
 def test_agreement_floor(labelled: list[tuple[str, str]]) -> None:
@@ -101,11 +104,12 @@ def test_right_or_not_right_floor(labelled: list[tuple[str, str]]) -> None:
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
-    reason="target from the issue not met: on the long-reply holdout the rules agree with the "
-    "human labels on 82.4 % of right/not-right decisions (77.4 % at first measurement); "
-    "replies that paraphrase the answer or commit only implicitly are still read as unclear",
+    reason="target from the issue not met: on long replies they have not seen (long_holdout2, "
+    "measured once) the rules agree with the human labels on 85.6 % of right/not-right "
+    "decisions; answers paraphrased far from the reference or carried by world knowledge are "
+    "still misread",
 )
 def test_long_holdout_target() -> None:
-    both = [(r["label"], graded(r)) for r in records("long_holdout")]
+    both = [(r["label"], graded(r)) for r in records("long_holdout2")]
     pairs = [(h == "correct", g == "correct") for h, g in both if REFUSAL not in (h, g)]
     assert sum(h == g for h, g in pairs) / len(pairs) >= TARGET
