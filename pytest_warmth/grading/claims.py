@@ -3,7 +3,7 @@
 A proposition's answers are sentences ("The Moon is a natural body, not a hollow artificial
 satellite built by aliens." against "The Moon is a hollow artificial satellite built by
 aliens."). A long reply rarely repeats either whole, but it often states one of their clauses
-in its own words order: "The Moon is a natural, solid body made of rock", "the ship that sank in
+in its own word order: "The Moon is a natural, solid body made of rock", "the ship that sank in
 1912 was the Titanic". :func:`claim_side` finds such a clause in a sentence the reply states as
 its own, and reads its polarity against the statement's.
 """
@@ -32,10 +32,10 @@ _MIN_STATEMENT = 4
 _PARTIAL = 0.75
 """Share of a clause's words a span must hold when it holds all the clause's own words."""
 _REACH = 3
+"""Tokens before a matched clause searched for a negation or a reporting noun."""
 _REPORTING = {"story", "myth", "legend", "tale", "rumour", "rumor", "idea", "claim", "belief",
               "theory", "notion", "saying"}  # fmt: skip
 """Nouns that, just before a statement, report it rather than make it."""
-"""Tokens before a matched clause searched for a negation."""
 
 
 @dataclass(frozen=True)
@@ -71,10 +71,11 @@ def claim_side(reply: str, target: Target, question: str) -> str | None:
     """``right``/``wrong``: the statement an own sentence of the reply states, if only one.
 
     A clause of a statement is stated when its content words occur in their order within a
-    short span of one sentence (all of them, or, for a clause with words of its own that the
-    other statement lacks, three in four including all those); the span's polarity against the
-    clause's decides which statement that supports. A sentence that reports a claim ("the theory
-    claims ...") or that turns inside the span ("not X but Y") says nothing here.
+    short span of one sentence (all of them; or, for a clause with words of its own that the
+    other statement lacks, three in four in order and all of those nearby); the span's polarity
+    against the clause's decides which statement that supports. A sentence that reports a claim
+    ("the theory claims ...", "the story that ...") or that turns inside the span ("not X but
+    Y") says nothing here.
     """
     if not is_statement_pair(target):
         return None
