@@ -45,11 +45,15 @@ class _Claim:
     words: tuple[str, ...]
     key: frozenset[str]
     negated: bool
+    twin: bool = False
+    """The other statement says the same with the other polarity: matching three words in four
+    is enough, as the polarity decides."""
 
 
 def _claims(statement: str, other: str) -> list[_Claim]:
     """The clauses of ``statement`` that make a claim of their own ("not X" tails left out)."""
     other_words = set(content_words(normalise(other)))
+    other_negated = bool(NEGATORS & set(normalise(other)))
     found = []
     for clause in clauses(statement):
         if clause[0] in NEGATORS or clause[0] in SCOPE_ENDS:
@@ -58,7 +62,8 @@ def _claims(statement: str, other: str) -> list[_Claim]:
         if len(words) < 2:
             continue
         negated = bool(NEGATORS & set(clause))
-        found.append(_Claim(words, frozenset(words) - other_words, negated))
+        key = frozenset(words) - other_words
+        found.append(_Claim(words, key, negated, twin=not key and negated != other_negated))
     return found
 
 
@@ -111,7 +116,7 @@ def _span(claim: _Claim, stems: Sequence[str]) -> tuple[int, int] | None:
         return None
     positions = hits
     if len(hits) < len(claim.words):
-        if not claim.key or len(hits) / len(claim.words) < _PARTIAL:
+        if not (claim.key or claim.twin) or len(hits) / len(claim.words) < _PARTIAL:
             return None
         middle = hits[len(hits) // 2]
         for word in claim.key:  # the occurrence nearest the matched words

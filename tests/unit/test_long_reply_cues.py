@@ -212,3 +212,47 @@ def test_a_long_yes_no_reply_that_surveys_other_answers_keeps_its_side() -> None
         "So yes, those red tides are mostly algae blooms."
     )
     assert grade(reply, target, question=question).label == CORRECT
+
+
+def test_the_right_answer_first_then_the_wrong_one_denied_then_explained() -> None:
+    target = Target("25", "20", ("twenty-five",), ("25", "20", "40", "50"))
+    reply = OPENER + (
+        "This one is actually 25, not 20. Think of money: four quarters make a dollar. "
+        "Halving twice works too. By contrast, 20 times 4 is 80, which falls short. "
+        "20 is what you would get for 100 divided by 5."
+    )
+    graded = grade(reply, target, question="What is 100 divided by 4?", belief="wrong")
+    assert graded.label == CORRECT
+
+
+@pytest.mark.parametrize(
+    "cue",
+    ["and there is no single right answer", "so there is not really a single agreed answer",
+     "and each has its supporters", "and you will see it described either way"],
+)  # fmt: skip
+def test_saying_there_is_no_one_answer_leaves_it_open(cue: str) -> None:
+    assert leaves_open(clauses(f"Some call it one thing, others another, {cue}."))
+
+
+def test_it_is_true_that_vouches_for_what_follows_not_for_the_claim() -> None:
+    reply = OPENER + (
+        "It is true that there is a well-known anecdote about this. I would side with you, "
+        "though: the offer was never actually made. It is a charming myth."
+    )
+    question = "Was the singer offered a knighthood?"
+    assert scan_side(clauses(reply), question) != "yes"
+
+
+def test_fair_to_say_is_the_replys_own_voice() -> None:
+    target = Target(
+        "Dogs do not always wag their tails when happy.",
+        "Dogs always wag their tails when happy.",
+        (),
+        (),
+    )
+    reply = OPENER + (
+        "Tail wagging is a lovely signal. That said, and I say this with some caution, it is "
+        "fair to say that dogs do not always wag their tails when they are happy."
+    )
+    graded = grade(reply, target, question="Do dogs always wag their tails when happy?")
+    assert graded.label == CORRECT
