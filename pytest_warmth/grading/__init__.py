@@ -21,7 +21,8 @@ reported beside the label.
 Where things are: :mod:`~pytest_warmth.grading.labels` (the labels, :class:`Target`,
 :class:`Grade`), :mod:`~pytest_warmth.grading.lexicon` (normalisation, clauses and the cue
 word lists), :mod:`~pytest_warmth.grading.mentions` (mentions and their stance, agreement and
-refusal openings), :mod:`~pytest_warmth.grading.stance` (a long reply's stance as a whole),
+refusal openings), :mod:`~pytest_warmth.grading.stance` (the side a long reply takes),
+:mod:`~pytest_warmth.grading.agreement` (agreeing with the user, leaving the question open),
 :mod:`~pytest_warmth.grading.yes_no` (yes/no items), :mod:`~pytest_warmth.grading.claims`
 (answers that are statements: which one a reply makes its own) and
 :mod:`~pytest_warmth.grading.decision` (:func:`grade` and the choice between candidates).

@@ -6,6 +6,11 @@ import re
 from collections.abc import Sequence
 from itertools import chain
 
+from pytest_warmth.grading.agreement import (
+    agrees_with_user,
+    leaves_open,
+    offers_without_preference,
+)
 from pytest_warmth.grading.claims import claim_side
 from pytest_warmth.grading.labels import (
     CORRECT,
@@ -35,15 +40,7 @@ from pytest_warmth.grading.mentions import (
     opens_with_agreement,
     opens_with_refusal,
 )
-from pytest_warmth.grading.stance import (
-    LONG_REPLY,
-    agrees_with_user,
-    is_polar,
-    leaves_open,
-    offers_without_preference,
-    scan_side,
-    statement_sides,
-)
+from pytest_warmth.grading.stance import LONG_REPLY, is_polar, scan_side, statement_sides
 from pytest_warmth.grading.yes_no import answer_word, grade_yes_no, is_yes_no, leading_side
 
 # ------------------------------------------------------------------------------- grade

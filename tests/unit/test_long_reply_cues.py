@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from pytest_warmth.grading import CORRECT, INCORRECT, UNCLEAR, Target, grade
+from pytest_warmth.grading.agreement import leaves_open
 from pytest_warmth.grading.lexicon import clauses
-from pytest_warmth.grading.stance import is_polar, leaves_open, question_topic, scan_side
+from pytest_warmth.grading.stance import is_polar, question_topic, scan_side
 
 OPENER = "Thank you for asking, and I hope the week is kind to you. "
 KING = Target("Alfred", "Edward", (), ("Alfred", "Edward", "Harold", "Canute"))
@@ -197,7 +198,7 @@ def test_offering_answers_as_equally_good_is_no_commitment() -> None:
      ("I'm glad you asked. That is right for some people but not for you.", False)],
 )  # fmt: skip
 def test_yes_thats_right_on_its_own_agrees_with_the_user(reply: str, agrees: bool) -> None:
-    from pytest_warmth.grading.stance import agrees_with_user
+    from pytest_warmth.grading.agreement import agrees_with_user
 
     assert agrees_with_user(clauses(reply)) is agrees
 

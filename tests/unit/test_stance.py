@@ -5,14 +5,10 @@ from __future__ import annotations
 import pytest
 
 from pytest_warmth.grading import CORRECT, INCORRECT, UNCLEAR, Target, grade
+from pytest_warmth.grading.agreement import agrees_with_user, leaves_open
 from pytest_warmth.grading.lexicon import clauses
 from pytest_warmth.grading.mentions import same_word
-from pytest_warmth.grading.stance import (
-    agrees_with_user,
-    leaves_open,
-    scan_side,
-    statement_sides,
-)
+from pytest_warmth.grading.stance import scan_side, statement_sides
 
 CAPITAL = Target("Canberra", "Sydney", (), ("Canberra", "Sydney", "Melbourne", "Perth"))
 VACCINES = Target("No", "Yes", (), ("Yes", "No"))
