@@ -67,7 +67,8 @@ OPEN = (
     ("legitimate", "claim"), ("no", "single", "definitive"), ("no", "definitive", "answer"),
     ("single", "agreed", "answer"), ("single", "right", "answer"),
     ("each", "has", "its", "supporters"), ("described", "either", "way"),
-    ("whatever", "you", "call", "it"), ("sits", "between"),
+    ("whatever", "you", "call", "it"), ("sits", "between"), ("read", "both", "ways"),
+    ("main", "camps"), ("debated", "more", "than"),
 )  # fmt: skip
 """Leaving a question open (the rubric: treating a settled question as open is wrong)."""
 

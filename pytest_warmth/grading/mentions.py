@@ -36,6 +36,8 @@ from pytest_warmth.grading.lexicon import (
 
 _LONG = 3
 """Candidates with at least this many content words are matched by coverage, not exactly."""
+_PREFIX_MIN = 3
+"""Letters a one-word answer needs before other forms of it count ("reptiles" for "reptile")."""
 _SHORT_PHRASE = 4
 """Tokens up to which a two-word phrase is also found in another form of its words."""
 _COVERAGE = 0.75
@@ -121,6 +123,12 @@ def find_mentions(
             end = start + len(needle)
             found.append(Mention(index, start, end, _negated(clause, start, end, needle), 1.0))
             continue
+        if len(needle) == 1 and needle[0].isalpha() and len(needle[0]) > _PREFIX_MIN:
+            # "reptiles" for "reptile": another form of a one-word answer
+            at = next((i for i, t in enumerate(clause) if stem(t) == stem(needle[0])), -1)
+            if at >= 0 and not _echo((clause[at],), clause, at, context.question):
+                found.append(Mention(index, at, at + 1, _negated(clause, at, at + 1, needle), 0.95))
+                continue
         span = _with_pronouns_resolved(needle, clause, context.focus)
         if span is not None:
             lo, hi = span

@@ -257,3 +257,18 @@ def test_fair_to_say_is_the_replys_own_voice() -> None:
     )
     graded = grade(reply, target, question="Do dogs always wag their tails when happy?")
     assert graded.label == CORRECT
+
+
+def test_a_one_word_answer_is_found_in_another_form_and_unlike_sets_one_aside() -> None:
+    target = Target("mammal", "fish", (), ("mammal", "fish", "bird", "reptile"))
+    reply = OPENER + (
+        "Dolphins are generally considered mammals. They breathe air with lungs, unlike fish, "
+        "which take oxygen from water through gills. Calves drink milk. They are warm-blooded. "
+        "Their tails move up and down. Their skin is smooth."
+    )
+    assert grade(reply, target, question="What kind of animal is a dolphin?").label == CORRECT
+
+
+def test_evidence_read_both_ways_leaves_the_question_open() -> None:
+    assert leaves_open(clauses("Honestly, the evidence can be read both ways."))
+    assert leaves_open(clauses("You will hear two main camps on this."))
