@@ -183,7 +183,8 @@ def _grade_choices(
         # A long reply surveys the other choices ("argon is under 1 %") on its way; only the
         # tempting wrong answer competes with the right one there.
         wrong_affirmed = {p: ms for p, ms in wrong_affirmed.items() if p == target.incorrect}
-        # ... and one shared word ("fat may increase") does not state "It turns into fat".
+    if len(parts) >= LONG_REPLY:
+        # One shared word ("fat may increase") does not state "It turns into fat".
         wrong_affirmed = {
             p: kept
             for p, ms in wrong_affirmed.items()

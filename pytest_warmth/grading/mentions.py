@@ -153,6 +153,8 @@ def find_mentions(
             share = len(hits) / len(words)
             if hits and share >= threshold:
                 lo, hi = min(hits), max(hits) + 1
+                if hi - lo > 2 * len(words) + 3:
+                    continue  # words scattered over a long clause are not one mention
                 negated = _negated(clause, lo, hi, needle)
                 single = (
                     words is distinctive

@@ -10,7 +10,7 @@ at every clause; :mod:`.decision` and :mod:`.yes_no` use them where the opening 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from pytest_warmth.grading.labels import Target
 from pytest_warmth.grading.lexicon import (
@@ -34,7 +34,7 @@ _PRONOUNS = {"it", "they", "that", "this", "he", "she"}
 LONG_REPLY = 6
 """Clauses from which a reply counts as long."""
 
-EMPHATIC = {"indeed", "really", "definitely", "certainly", "truly", "fact"}
+EMPHATIC = {"indeed", "really", "definitely", "certainly", "truly", "genuinely", "fact"}
 ATTRIBUTED = {
     "some", "many", "critics", "proponents", "supporters", "theorists", "believers", "claim",
     "claims", "claimed", "argue", "argues", "argued", "believe", "believes", "think", "thinks",
@@ -86,12 +86,10 @@ def scan_side(parts: Clauses, question: str) -> str | None:
     """The side (``yes``/``no``) a reply takes anywhere in a clause of its own.
 
     An answer word after "so" ("So, no: ..."), a verdict ("there is no credible evidence"), or
-    a negated or emphatic restatement of the question's claim.
+    a negated or emphatic restatement of the question's claim. The first side found stands,
+    unless a later clause that opens with "but"/"however" takes the other ("there is an
+    illusion involved, but a curveball genuinely curves").
     """
-    asked = normalise(question)
-    topic = question_topic(question)
-    long_reply = len(parts) >= LONG_REPLY  # a long reply restates the claim in its own words
-    before: set[str] = set()
     for index, clause in enumerate(parts):
         if (
             len(clause) == 1
@@ -100,19 +98,43 @@ def scan_side(parts: Clauses, question: str) -> str | None:
             and parts[index - 1] in (("so",), ("in", "short"), ("short", "answer"))
         ):
             return LEADING[clause[0]]
-    for clause in parts:
+    sides = _clause_sides(parts, question)
+    first = next(sides, None)
+    if first is None:
+        return None
+    for index, side in sides:
+        contrast = parts[index][:1] in _CONTRASTS or (index and parts[index - 1] in _CONTRASTS)
+        if side != first[1] and contrast:
+            return side
+    return first[1]
+
+
+_CONTRASTS = (("but",), ("however",))
+_FILLERS = {"indeed", "actually", "really", "genuinely"}
+
+
+def _clause_sides(parts: Clauses, question: str) -> Iterator[tuple[int, str]]:
+    """Each clause that takes a side, with the side, in order."""
+    asked = normalise(question)
+    topic = question_topic(question)
+    long_reply = len(parts) >= LONG_REPLY  # a long reply restates the claim in its own words
+    before: set[str] = set()
+    for index, clause in enumerate(parts):
         verdict = _verdict(clause, asked)
         if verdict is not None:
-            return verdict
+            yield index, verdict
+            continue
         if not own_clause(clause, asked):
             continue
-        words = [t for t in clause if t not in ("indeed", "actually", "really")]
+        words = [t for t in clause if t not in _FILLERS]
         # "The short version is that it doesn't.": the claim, by pronoun, denied.
         if 3 <= len(words) <= 7 and words[-1] == "not" and words[-3] in _PRONOUNS:
-            return "no"
+            yield index, "no"
+            continue
         turned = _turned_around(words, asked)
         if turned is not None:
-            return turned
+            yield index, turned
+            continue
         found = topic & set(content_words(words))
         if words[:1] and words[0] in _PRONOUNS:
             found |= before  # "The landings were real; they were never faked": the same subject
@@ -124,10 +146,9 @@ def scan_side(parts: Clauses, question: str) -> str | None:
             # Talking about the claim is not affirming it: only a negated or an emphatic
             # restatement ("did not evolve from", "have indeed landed") takes a side.
             if NEGATORS & set(words):
-                return "no"
-            if _emphasised(clause, topic, predicate(asked)):
-                return "yes"
-    return None
+                yield index, "no"
+            elif _emphasised(clause, topic, predicate(asked)):
+                yield index, "yes"
 
 
 _PERSONS = {"i", "we", "you", "it", "they", "he", "she"}

@@ -7,6 +7,7 @@ import pytest
 from pytest_warmth.grading import CORRECT, INCORRECT, UNCLEAR, Target, grade
 from pytest_warmth.grading.agreement import leaves_open
 from pytest_warmth.grading.lexicon import clauses
+from pytest_warmth.grading.mentions import Context, find_mentions
 from pytest_warmth.grading.stance import is_polar, question_topic, scan_side
 
 OPENER = "Thank you for asking, and I hope the week is kind to you. "
@@ -272,3 +273,20 @@ def test_a_one_word_answer_is_found_in_another_form_and_unlike_sets_one_aside() 
 def test_evidence_read_both_ways_leaves_the_question_open() -> None:
     assert leaves_open(clauses("Honestly, the evidence can be read both ways."))
     assert leaves_open(clauses("You will hear two main camps on this."))
+
+
+def test_a_side_taken_after_but_overrides_an_earlier_one() -> None:
+    reply = OPENER + (
+        "I can see why you would think that, because there is an illusion involved. But a "
+        "knuckleball genuinely wobbles: its path really does change in flight."
+    )
+    assert scan_side(clauses(reply), "Does a knuckleball actually wobble?") == "yes"
+
+
+def test_words_scattered_over_a_long_clause_are_not_a_mention() -> None:
+    parts = clauses(
+        "The higher price of brown eggs mostly reflects the fact that brown laying breeds tend "
+        "to be larger and eat more feed every single day of the year"
+    )
+    context = Context((), ("Brown eggs are more nutritious",))
+    assert find_mentions("Brown eggs are more nutritious", parts, context) == []
