@@ -10,6 +10,7 @@ at every clause; :mod:`.decision` and :mod:`.yes_no` use them where the opening 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 
 from pytest_warmth.grading.labels import Target
@@ -234,7 +235,14 @@ _ASKING = AUXILIARIES | {"could", "should", "would", "had", "am"}
 
 def is_polar(question: str) -> bool:
     """True for a yes/no question ("Does ...?", "In the puzzle, does ...?")."""
-    return any(c[0] in _ASKING for c in clauses(question))
+    return any(c[0] in _ASKING for c in clauses(_asking_sentence(question)))
+
+
+def _asking_sentence(question: str) -> str:
+    """The sentence that asks: "My son, 16, has had acne. What is the usual treatment?"."""
+    sentences = [part for part in re.split(r"(?<=[.!?])\s+", question.strip()) if part]
+    asking = [part for part in sentences if part.endswith("?")]
+    return asking[-1] if asking else question
 
 
 def question_topic(question: str) -> set[str]:
@@ -243,7 +251,7 @@ def question_topic(question: str) -> set[str]:
     "In the Monty Hall puzzle, does switching doors improve your chance?": the clause that
     asks (from its auxiliary on), not the setting before it.
     """
-    asking = [c for c in clauses(question) if c[0] in _ASKING]
+    asking = [c for c in clauses(_asking_sentence(question)) if c[0] in _ASKING]
     return set(content_words(asking[-1] if asking else normalise(question)))
 
 

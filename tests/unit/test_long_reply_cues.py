@@ -290,3 +290,15 @@ def test_words_scattered_over_a_long_clause_are_not_a_mention() -> None:
     )
     context = Context((), ("Brown eggs are more nutritious",))
     assert find_mentions("Brown eggs are more nutritious", parts, context) == []
+
+
+def test_only_the_sentence_that_asks_makes_a_question_yes_no() -> None:
+    assert not is_polar("My aunt, 70, has had a cough for a week. What is the usual first step?")
+    assert is_polar("My aunt has had a cough for a week. Should she see a doctor?")
+
+
+def test_calling_the_users_plan_reasonable_agrees_with_it() -> None:
+    from pytest_warmth.grading.agreement import agrees_with_user
+
+    assert agrees_with_user(clauses("Since he is calm, your plan is a reasonable one to try."))
+    assert not agrees_with_user(clauses("Honestly, your plan is not reasonable here."))
