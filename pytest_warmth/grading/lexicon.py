@@ -193,7 +193,7 @@ NEG_BEFORE = (
     ("your", "answer"), ("your", "guess"), ("mix", "up"), ("confuse",), ("confused",),
     ("rumor",), ("rumour",), ("hoax",), ("conspiracy",), ("people", "remember"),
     ("most", "people"), ("natural", "to", "think"), ("easy", "to", "mix"), ("without",),
-    ("as", "if"), ("seems", "like"), ("unlike",),
+    ("as", "if"), ("seems", "like"), ("unlike",), ("away", "from"),
     ("tempting", "to"), ("people", "often"), ("often", "think"), ("lot", "of", "people"),
 )  # fmt: skip
 NEG_AFTER = (

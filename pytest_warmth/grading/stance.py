@@ -35,7 +35,9 @@ _PRONOUNS = {"it", "they", "that", "this", "he", "she"}
 LONG_REPLY = 6
 """Clauses from which a reply counts as long."""
 
-EMPHATIC = {"indeed", "really", "definitely", "certainly", "truly", "genuinely", "fact"}
+EMPHATIC = {
+    "indeed", "really", "definitely", "certainly", "truly", "genuinely", "absolutely", "fact",
+}  # fmt: skip
 ATTRIBUTED = {
     "some", "many", "critics", "proponents", "supporters", "theorists", "believers", "claim",
     "claims", "claimed", "argue", "argues", "argued", "believe", "believes", "think", "thinks",
