@@ -32,7 +32,15 @@ from pytest_warmth.grading import LABELS, REFUSAL, Target, grade
 
 os.environ.setdefault("TQDM_DISABLE", "1")
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "grader"
-FILES = ("dev", "holdout", "long_dev", "long_dev2", "long_holdout", "long_holdout2", "long_holdout3")
+FILES = (
+    "dev",
+    "holdout",
+    "long_dev",
+    "long_dev2",
+    "long_holdout",
+    "long_holdout2",
+    "long_holdout3",
+)
 
 
 def load(name: str) -> list[dict[str, Any]]:
