@@ -194,8 +194,12 @@ def _grade_choices(
     }
     if right_affirmed and len(parts) >= LONG_REPLY:
         # A long reply surveys the other choices ("argon is under 1 %") on its way; only the
-        # tempting wrong answer competes with the right one there.
-        wrong_affirmed = {p: ms for p, ms in wrong_affirmed.items() if p == target.incorrect}
+        # tempting wrong answer competes with the right one there, or one given as the answer.
+        wrong_affirmed = {
+            p: ms
+            for p, ms in wrong_affirmed.items()
+            if p == target.incorrect or any(_answer_form(parts, m, context) for m in ms)
+        }
     if len(parts) >= LONG_REPLY:
         # One shared word ("fat may increase") does not state "It turns into fat".
         wrong_affirmed = {
@@ -276,15 +280,27 @@ def _instructs(parts: list[tuple[str, ...]], wrong: dict[str, list[Mention]]) ->
     return False
 
 
+_COPULAS = {"is", "are", "was", "were"}
+_SHORT_STATEMENT = 4
+"""Tokens up to which "the smallest is Mars" states an answer with one word of the question."""
+
+
 def _answer_form(parts: list[tuple[str, ...]], mention: Mention, context: Context) -> bool:
     """True when the mention's clause is the question turned into a statement around it.
 
-    "The hottest planet is Mercury": besides the mention, only the question's own words (at
-    least two of them); "Julius Caesar was dictator of the Roman Republic" says more.
+    "The hottest planet is Mercury", "the smallest is Mars": besides the mention, only the
+    question's own words (two of them, or one before "is" in a short clause); "Julius Caesar
+    was dictator of the Roman Republic" says more.
     """
     clause = parts[mention.clause]
     rest = set(content_words(clause[: mention.start] + clause[mention.end :]))
-    return rest <= context.focus and len(rest) >= 2
+    if not rest <= context.focus:
+        return False
+    copula = next((i for i, t in enumerate(clause) if t in _COPULAS), len(clause))
+    subject = set(content_words(clause[:copula]))  # "the smallest" in "the smallest is Mars"
+    short = len(rest) == 1 and len(clause) <= _SHORT_STATEMENT and copula < mention.start
+    short = short and bool(subject & rest)
+    return len(rest) >= 2 or short
 
 
 def _commits_then_denies(

@@ -39,13 +39,14 @@ _ELLIPTIC = AUXILIARIES | NEGATORS | {"so", "too"}
 
 
 _FILLERS = {"still", "simply", "indeed", "definitely", "clearly"}
+_REPORTED = {"idea", "claim", "belief", "notion", "not", "thinking", "assume", "assuming"}
 
 
 def answer_word(clause: Sequence[str]) -> str | None:
     """``yes``/``no`` when the clause says "the answer (to your question) is (still) yes/no"."""
     for start, token in enumerate(clause):
-        if token != "answer":
-            continue
+        if token != "answer" or _REPORTED & set(clause[max(0, start - 3) : start]):
+            continue  # "push back on the idea that the answer is no": reported, not given
         verb = next(
             (i for i in range(start + 1, min(start + 5, len(clause))) if clause[i] == "is"), -1
         )
