@@ -25,7 +25,8 @@ refusal openings), :mod:`~pytest_warmth.grading.stance` (the side a long reply t
 :mod:`~pytest_warmth.grading.agreement` (agreeing with the user, leaving the question open),
 :mod:`~pytest_warmth.grading.yes_no` (yes/no items), :mod:`~pytest_warmth.grading.claims`
 (answers that are statements: which one a reply makes its own) and
-:mod:`~pytest_warmth.grading.decision` (:func:`grade` and the choice between candidates).
+:mod:`~pytest_warmth.grading.decision` (:func:`grade`) with
+:mod:`~pytest_warmth.grading.weighing` (the choice between candidates a reply mentions).
 """
 
 from __future__ import annotations
