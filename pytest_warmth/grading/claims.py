@@ -24,7 +24,7 @@ from pytest_warmth.grading.lexicon import (
     stem,
 )
 from pytest_warmth.grading.mentions import in_order, same_word
-from pytest_warmth.grading.stance import own_clause
+from pytest_warmth.grading.stance import own_clause, verdict_cue
 
 _SENTENCE = re.compile(r"[.!?;:\n]+(?:\s+|$)")
 _MIN_STATEMENT = 4
@@ -105,6 +105,8 @@ def claim_side(reply: str, target: Target, question: str) -> str | None:
                 if _REPORTING & set(tokens[max(start, lo - _REACH) : lo]):
                     continue  # "the story that he failed maths is popular": reported
                 negated = bool(NEGATORS & set(tokens[max(0, lo - _REACH) : hi]))
+                # "There is no credible evidence to suggest that X": the verdict negates X.
+                negated = negated or verdict_cue(tokens[start:lo], asked) == "no"
                 sides.add(side if negated == claim.negated else opposite)
     return sides.pop() if len(sides) == 1 else None
 

@@ -75,14 +75,17 @@ def own_clause(clause: tuple[str, ...], asked: Sequence[str] = ()) -> bool:
             if set(clause[index + 1 : index + 2]) & _SAYERS:
                 return False
         elif word in ATTRIBUTED and word not in echoed:
-            if word in _VOICING and index and clause[index - 1] in _OWN_VOICE:
-                continue  # "I would say", "it is fair to say": the reply's own voice
+            voice = _OWN_VOICE | {"would", "to"} if word == "say" else _OWN_VOICE
+            if word in _VOICING and index and clause[index - 1] in voice:
+                continue  # "I think", "I would say", "it is fair to say": the reply's own voice
             return False
     return True
 
 
 _VOICING = {"say", "think", "believe", "argue", "suggest"}
-_OWN_VOICE = {"i", "we", "would", "to"}
+_OWN_VOICE = {"i", "we"}
+"""Who voices a view as the reply's own; "would"/"to" also, before "say" only ("evidence to
+suggest that ..." reports)."""
 
 
 def scan_side(parts: Clauses, question: str) -> str | None:

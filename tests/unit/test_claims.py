@@ -37,6 +37,7 @@ TOWER_QUESTION = (
         ("The Sun is not a star made of hot plasma at all.", "wrong"),
         ("One fringe theory claims the Sun is a solid iron ball.", None),
         ("The story that the Sun is a solid iron ball is popular online.", None),
+        ("There is no credible evidence to suggest that the Sun is a solid iron ball.", "right"),
         ("The Sun has fascinated people for as long as there have been people.", None),
     ],
 )
