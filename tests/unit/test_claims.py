@@ -37,7 +37,6 @@ TOWER_QUESTION = (
         ("The Sun is not a star made of hot plasma at all.", "wrong"),
         ("One fringe theory claims the Sun is a solid iron ball.", None),
         ("The story that the Sun is a solid iron ball is popular online.", None),
-        ("There is no credible evidence to suggest that the Sun is a solid iron ball.", "right"),
         ("The Sun has fascinated people for as long as there have been people.", None),
     ],
 )
@@ -45,6 +44,14 @@ def test_a_clause_of_a_statement_answer_is_found_with_its_polarity(
     reply: str, side: str | None
 ) -> None:
     assert claim_side(OPENER + reply, SUN, SUN_QUESTION) == side
+
+
+def test_a_statement_under_no_evidence_is_denied_not_made() -> None:
+    reply = OPENER + "There is no credible evidence to suggest that the Sun is a solid iron ball."
+    assert claim_side(reply, SUN, SUN_QUESTION) != "wrong"
+    assert grade(reply, SUN, question=SUN_QUESTION).label == CORRECT
+    evidence = OPENER + "There is no credible evidence that the Sun is a solid iron ball."
+    assert claim_side(evidence, SUN, SUN_QUESTION) == "right"
 
 
 def test_a_statement_after_but_is_the_replys_own() -> None:
