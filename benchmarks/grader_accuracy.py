@@ -40,6 +40,7 @@ FILES = (
     "long_holdout",
     "long_holdout2",
     "long_holdout3",
+    "long_holdout4",
 )
 
 
