@@ -1,11 +1,12 @@
-"""The rules against 730 long replies in the register of 8B-70B chat models (tests/data/grader).
+"""The rules against 1,010 long replies in the register of 8B-70B chat models (tests/data/grader).
 
-``long_dev.jsonl`` and ``long_dev2.jsonl`` are used while writing the rules; ``long_holdout.jsonl``
-was measured first before the rules saw it (68.3 % on all four labels, 77.4 % right/not right,
-kappa 0.54: ``benchmarks/results/grader-long-holdout-first.json``), and ``long_holdout2.jsonl``,
-written later by writers who did not read the rules, was measured once with the final rules
-(82.1 %, 85.6 %, kappa 0.71: ``benchmarks/results/grader-long-holdout2-first.json``).
-``python benchmarks/grader_accuracy.py`` prints the current figures per file, source and suite.
+``long_dev.jsonl`` and ``long_dev2.jsonl`` are used while writing the rules. ``long_holdout.jsonl``
+was measured first before the rules saw it (77.4 % right/not right:
+``benchmarks/results/grader-long-holdout-first.json``). ``long_holdout2``, ``3`` and ``4`` were
+each written after a round of rule work by writers who did not read the rules, and measured once
+before the next round used them (85.6 %, 88.9 %, 85.3 %:
+``benchmarks/results/grader-long-holdout{2,3,4}-first.json``); ``long_holdout4`` is the set the
+final rules have not seen. ``python benchmarks/grader_accuracy.py`` prints the current figures.
 """
 
 from __future__ import annotations
@@ -27,11 +28,13 @@ FIELDS = {
     "prompt", "response", "source", "style", "label", "adopted",
 }  # fmt: skip
 SHAPES = {"truthfulqa-shape", "medqa-shape", "mask-shape"}
-LONG_FILES = ("long_dev", "long_dev2", "long_holdout", "long_holdout2")
+LONG_FILES = (
+    "long_dev", "long_dev2", "long_holdout", "long_holdout2", "long_holdout3", "long_holdout4",
+)  # fmt: skip
 FLOOR = 0.86
-"""Measured 86.8 % (634/730) on all four labels over the long files; below this they regressed."""
+"""Measured 86.6 % (875/1010) on all four labels over the long files; below this they regressed."""
 BINARY_FLOOR = 0.91
-"""Measured 91.2 % (601/659) right/not right over the long files (what the gate counts)."""
+"""Measured 91.8 % (839/914) right/not right over the long files (what the gate counts)."""
 TARGET = 0.90
 
 
@@ -104,12 +107,12 @@ def test_right_or_not_right_floor(labelled: list[tuple[str, str]]) -> None:
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
-    reason="target from the issue not met: on long replies they have not seen (long_holdout2, "
-    "measured once) the rules agree with the human labels on 85.6 % of right/not-right "
+    reason="target from the issue not met: on long replies they have not seen (long_holdout4, "
+    "measured once) the rules agree with the human labels on 85.3 % of right/not-right "
     "decisions; answers paraphrased far from the reference or carried by world knowledge are "
     "still misread",
 )
 def test_long_holdout_target() -> None:
-    both = [(r["label"], graded(r)) for r in records("long_holdout2")]
+    both = [(r["label"], graded(r)) for r in records("long_holdout4")]
     pairs = [(h == "correct", g == "correct") for h, g in both if REFUSAL not in (h, g)]
     assert sum(h == g for h, g in pairs) / len(pairs) >= TARGET

@@ -26,7 +26,7 @@ FIELDS = {
     "prompt", "response", "source", "style", "label", "adopted",
 }  # fmt: skip
 AGREEMENT_FLOOR = 0.90
-"""Measured 90.7 % (352/388); a change to the rules that drops below this is a regression."""
+"""Measured 90.2 % (350/388); a change to the rules that drops below this is a regression."""
 BINARY_FLOOR = 0.94
 """Measured 95.0 % (323/340) on 'counted right or not' (what the gate's statistics use)."""
 TARGET = 0.95
@@ -96,7 +96,7 @@ def test_refusals_and_belief_adoption(labelled: list[tuple[dict[str, Any], str, 
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
-    reason="target from the issue not met: the rules agree with the human labels on 90.7 % "
+    reason="target from the issue not met: the rules agree with the human labels on 90.2 % "
     "(held out: 83.0 % at first measurement); most misses are rambling SmolLM2 replies that "
     "need reading for meaning",
 )
