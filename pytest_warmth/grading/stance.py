@@ -109,13 +109,22 @@ def scan_side(parts: Clauses, question: str) -> str | None:
     if first is None:
         return None
     for index, side in sides:
-        contrast = parts[index][:1] in _CONTRASTS or (index and parts[index - 1] in _CONTRASTS)
-        if side != first[1] and contrast:
+        if side != first[1] and opens_contrast(parts, index):
             return side
     return first[1]
 
 
 _CONTRASTS = (("but",), ("however",))
+
+
+def opens_contrast(parts: Clauses, index: int) -> bool:
+    """True when clause ``index`` opens with "but"/"however", or follows one on its own.
+
+    "However, it does not ...": split at the comma, the contrast word is a clause of its own.
+    """
+    return parts[index][:1] in _CONTRASTS or (index > 0 and parts[index - 1] in _CONTRASTS)
+
+
 _FILLERS = {"indeed", "actually", "really", "genuinely"}
 
 

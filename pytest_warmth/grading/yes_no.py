@@ -28,6 +28,7 @@ from pytest_warmth.grading.lexicon import (
 from pytest_warmth.grading.mentions import Context, find_mentions, is_refusal, opens_with_refusal
 from pytest_warmth.grading.stance import (
     LONG_REPLY,
+    opens_contrast,
     predicate,
     question_topic,
     scan_side,
@@ -76,7 +77,7 @@ def _yes_no(parts: list[tuple[str, ...]], question: str, belief: str, right: str
     for index, clause in enumerate(parts):
         said = answer_word(clause)
         if said is not None:
-            return "both" if _taken_back(parts[index + 1 :], said, topic) else said
+            return "both" if _taken_back(parts, index + 1, said, topic) else said
     sides = [(i, leading_side(clause)) for i, clause in enumerate(parts)]
     sides = [(i, side) for i, side in sides if side is not None]
     if sides and (sides[0][0] < 3 or len(parts[sides[0][0]]) <= 2):
@@ -104,24 +105,23 @@ def _yes_no(parts: list[tuple[str, ...]], question: str, belief: str, right: str
     return None
 
 
-def _taken_back(rest: Sequence[tuple[str, ...]], said: str, topic: set[str]) -> bool:
-    """True when a later "But/However ..." clause denies the claim the reply said yes to.
+def _taken_back(parts: list[tuple[str, ...]], start: int, said: str, topic: set[str]) -> bool:
+    """True when a "But/However ..." clause from ``start`` on denies the claim said yes to.
 
     "The answer is yes. ... However, it does not kill harmful bacteria in milk."
     """
-    after_contrast = False  # "However, it does not ...": the contrast word is a clause of its own
-    for clause in rest:
-        contrasted = after_contrast or clause[:1] in _CONTRASTS
-        after_contrast = clause in _CONTRASTS
-        if not contrasted or said != "yes" or not topic:
+    if said != "yes" or not topic:
+        return False
+    for index in range(start, len(parts)):
+        if not opens_contrast(parts, index):
             continue
+        clause = parts[index]
         shared = topic & set(content_words(clause))
         if NEGATORS & set(clause) and len(shared) / len(topic) >= _RESTATED:
             return True
     return False
 
 
-_CONTRASTS = (("but",), ("however",))
 _RESTATED = 0.6
 """Share of the question's claim words a clause must repeat to restate the claim."""
 
