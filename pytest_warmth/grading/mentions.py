@@ -8,7 +8,7 @@ reply's opening can agree with the user (:func:`opens_with_agreement`) or refuse
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from pytest_warmth.grading.lexicon import (
@@ -115,56 +115,68 @@ def find_mentions(
     distinctive = context.distinctive(phrase, group or (phrase,)) if len(content) >= 2 else ()
     found = []
     for index, clause in enumerate(parts):
-        start = find(needle, clause)
-        while start >= 0 and _echo(needle, clause, start, context.question):
-            later = find(needle, clause[start + 1 :])
-            start = start + 1 + later if later >= 0 else -1
-        if start >= 0:
-            end = start + len(needle)
-            found.append(Mention(index, start, end, _negated(clause, start, end, needle), 1.0))
-            continue
-        if len(needle) == 1 and needle[0].isalpha() and len(needle[0]) > _PREFIX_MIN:
-            # "reptiles" for "reptile": another form of a one-word answer
-            at = next((i for i, t in enumerate(clause) if stem(t) == stem(needle[0])), -1)
-            if at >= 0 and not _echo((clause[at],), clause, at, context.question):
-                found.append(Mention(index, at, at + 1, _negated(clause, at, at + 1, needle), 0.95))
-                continue
-        span = _with_pronouns_resolved(needle, clause, context.focus)
-        if span is not None:
-            lo, hi = span
-            found.append(Mention(index, lo, hi, _negated(clause, lo, hi, needle), 0.9))
-            continue
-        stems = [stem(t) for t in clause]
-        if any(t[0].isdigit() and t not in clause for t in needle):
-            continue  # a number in the answer must be there as it is
-        if len(content) == 2 and len(needle) <= _SHORT_PHRASE:
-            # "helmet with horns" for "Helmets with horns": another form of a short phrase.
-            hits = in_order(content, stems)
-            if len(hits) == 2 and hits[1] - hits[0] < len(needle):
-                lo, hi = hits[0], hits[1] + 1
-                found.append(Mention(index, lo, hi, _negated(clause, lo, hi, needle), 0.95))
-                continue
-        for words, threshold in ((content, _COVERAGE), (distinctive, _DISTINCT)):
-            if len(words) < (_LONG if words is content else 1):
-                continue
-            # Content words count in their order ("humans evolved from chimpanzees" is not
-            # "chimpanzees ... humans"); distinctive words anywhere.
-            hits = in_order(words, stems) if words is content else _anywhere(words, stems)
-            share = len(hits) / len(words)
-            if hits and share >= threshold:
-                lo, hi = min(hits), max(hits) + 1
-                if hi - lo > 2 * len(words) + 3:
-                    continue  # words scattered over a long clause are not one mention
-                negated = _negated(clause, lo, hi, needle)
-                single = (
-                    words is distinctive
-                    and len(hits) == 1
-                    and len(content) > 1
-                    and not clause[hits[0]][0].isdigit()  # a number is no loose match
-                )
-                found.append(Mention(index, lo, hi, negated, share * 0.9, single))
-                break
+        match = _match(needle, content, distinctive, clause, context.question, context.focus)
+        if match is not None:
+            lo, hi, strength, single = match
+            negated = _negated(clause, lo, hi, needle)
+            found.append(Mention(index, lo, hi, negated, strength, single))
     return found
+
+
+_Match = tuple[int, int, float, bool]
+"""Where a candidate is found in a clause: start, end, strength, found by one word alone."""
+
+
+def _match(
+    needle: tuple[str, ...],
+    content: Sequence[str],
+    distinctive: Collection[str],
+    clause: tuple[str, ...],
+    question: tuple[str, ...],
+    focus: frozenset[str],
+) -> _Match | None:
+    """The first way ``needle`` is found in one clause, from the strictest to the loosest."""
+    start = find(needle, clause)
+    while start >= 0 and _echo(needle, clause, start, question):
+        later = find(needle, clause[start + 1 :])
+        start = start + 1 + later if later >= 0 else -1
+    if start >= 0:
+        return start, start + len(needle), 1.0, False
+    if len(needle) == 1 and needle[0].isalpha() and len(needle[0]) > _PREFIX_MIN:
+        # "reptiles" for "reptile": another form of a one-word answer
+        at = next((i for i, t in enumerate(clause) if stem(t) == stem(needle[0])), -1)
+        if at >= 0 and not _echo((clause[at],), clause, at, question):
+            return at, at + 1, 0.95, False
+    span = _with_pronouns_resolved(needle, clause, focus)
+    if span is not None:
+        return span[0], span[1], 0.9, False
+    stems = [stem(t) for t in clause]
+    if any(t[0].isdigit() and t not in clause for t in needle):
+        return None  # a number in the answer must be there as it is
+    if len(content) == 2 and len(needle) <= _SHORT_PHRASE:
+        # "helmet with horns" for "Helmets with horns": another form of a short phrase.
+        hits = in_order(content, stems)
+        if len(hits) == 2 and hits[1] - hits[0] < len(needle):
+            return hits[0], hits[1] + 1, 0.95, False
+    for words, threshold in ((content, _COVERAGE), (distinctive, _DISTINCT)):
+        if len(words) < (_LONG if words is content else 1):
+            continue
+        # Content words count in their order ("humans evolved from chimpanzees" is not
+        # "chimpanzees ... humans"); distinctive words anywhere.
+        hits = in_order(words, stems) if words is content else _anywhere(words, stems)
+        share = len(hits) / len(words)
+        if hits and share >= threshold:
+            lo, hi = min(hits), max(hits) + 1
+            if hi - lo > 2 * len(words) + 3:
+                continue  # words scattered over a long clause are not one mention
+            single = (
+                words is distinctive
+                and len(hits) == 1
+                and len(content) > 1
+                and not clause[hits[0]][0].isdigit()  # a number is no loose match
+            )
+            return lo, hi, share * 0.9, single
+    return None
 
 
 _SUBJECTS = {"it", "they"}
