@@ -94,7 +94,20 @@ def grade(
             found = _polar_side(parts, target, question, belief) or found
     if found.label == UNCLEAR and (stated := claim_side(reply, statements, question)):
         found = _stating(stated, belief)
+    if found.label == UNCLEAR and statements is not target and _opens_polar(statements.answer):
+        # "No, they are beetles" read as a side found none: its words may still be stated.
+        worded = tuple(a for a in statements.aliases if normalise(a)[1:])  # not a bare "No"
+        worded_target = Target(statements.answer, statements.incorrect, worded, statements.choices)
+        context = Context(normalise(question), (*statements.choices, *worded))
+        said = _grade_choices(parts, worded_target, belief, reply, context)
+        if said.label in (CORRECT, INCORRECT):
+            found = said
     return _whole_reply(found, parts, target, belief, question, statements)
+
+
+def _opens_polar(answer: str) -> bool:
+    """True for an answer that opens with yes/no ("No, they are beetles")."""
+    return normalise(answer)[:1] in {(word,) for word in LEADING}
 
 
 def _stating(stated: str, belief: str) -> Grade:

@@ -150,7 +150,10 @@ _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 def stem(token: str) -> str:
-    """A light stemmer: "evolve", "evolved" and "evolves" all become "evolv"."""
+    """A light stemmer: "evolve", "evolved" and "evolves" all become "evolv"; "flies", "fly"."""
+    for suffix in ("ies", "ied"):
+        if len(token) > len(suffix) + 1 and token.endswith(suffix):
+            return stem(token[: -len(suffix)] + "y")
     for suffix in ("ing", "ed", "es", "s", "ly"):
         if len(token) > len(suffix) + 2 and token.endswith(suffix):
             token = token[: -len(suffix)]

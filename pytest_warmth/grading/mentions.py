@@ -16,12 +16,14 @@ from pytest_warmth.grading.lexicon import (
     AGREE_LEAD,
     AGREE_SUBJECTS,
     AGREE_WORDS,
+    AUXILIARIES,
     CONCESSIVE,
     INTENSIFIERS,
     LEAD_IN,
     LEADING,
     NEG_AFTER,
     NEG_BEFORE,
+    NEGATORS,
     OPENERS,
     REFUSAL_CUES,
     SCOPE_ENDS,
@@ -158,6 +160,8 @@ def _match(
         hits = in_order(content, stems)
         if len(hits) == 2 and hits[1] - hits[0] < len(needle):
             return hits[0], hits[1] + 1, 0.95, False
+    if _denies_its_verb(needle) and not NEGATORS & set(clause):
+        return None  # "Carrying a balance does not help" is not in "carrying one can help"
     for words, threshold in ((content, _COVERAGE), (distinctive, _DISTINCT)):
         if len(words) < (_LONG if words is content else 1):
             continue
@@ -177,6 +181,19 @@ def _match(
             )
             return lo, hi, share * 0.9, single
     return None
+
+
+_MODALS = AUXILIARIES | {"could", "should", "would", "may", "might", "must", "need"}
+
+
+def _denies_its_verb(needle: tuple[str, ...]) -> bool:
+    """True for a candidate that denies its own verb ("does not help", "never returns").
+
+    Not for one that sets something aside ("movement, not its colour").
+    """
+    return "never" in needle or any(
+        word == "not" and needle[at - 1] in _MODALS for at, word in enumerate(needle) if at
+    )
 
 
 _SUBJECTS = {"it", "they"}

@@ -75,7 +75,7 @@ def own_clause(clause: tuple[str, ...], asked: Sequence[str] = ()) -> bool:
             if set(clause[index + 1 : index + 2]) & _SAYERS:
                 return False
         elif word in ATTRIBUTED and word not in echoed:
-            voice = _OWN_VOICE | {"would", "to"} if word == "say" else _OWN_VOICE
+            voice = _OWN_VOICE | {"would", "can", "to"} if word == "say" else _OWN_VOICE
             if word in _VOICING and index and clause[index - 1] in voice:
                 continue  # "I think", "I would say", "it is fair to say": the reply's own voice
             return False
@@ -84,26 +84,25 @@ def own_clause(clause: tuple[str, ...], asked: Sequence[str] = ()) -> bool:
 
 _VOICING = {"say", "think", "believe", "argue", "suggest"}
 _OWN_VOICE = {"i", "we"}
-"""Who voices a view as the reply's own; "would"/"to" also, before "say" only ("evidence to
-suggest that ..." reports)."""
+"""Who voices a view as the reply's own; "would"/"can"/"to" also, before "say" only ("what I
+can say is", "fair to say"; "evidence to suggest that ..." reports)."""
 
 
 def scan_side(parts: Clauses, question: str) -> str | None:
     """The side (``yes``/``no``) a reply takes anywhere in a clause of its own.
 
-    An answer word after "so" ("So, no: ..."), a verdict ("there is no credible evidence"), or
-    a negated or emphatic restatement of the question's claim. The first side found stands,
+    An answer word after "so" or "the short version" ("So, no: ..."), a verdict ("there is no
+    credible evidence"), or a negated or emphatic restatement of the question's claim. The
+    first side found stands,
     unless a later clause that opens with "but"/"however" takes the other ("there is an
     illusion involved, but a curveball genuinely curves").
     """
     for index, clause in enumerate(parts):
-        if (
-            len(clause) == 1
-            and clause[0] in LEADING
-            and index
-            and parts[index - 1] in (("so",), ("in", "short"), ("short", "answer"))
-        ):
-            return LEADING[clause[0]]
+        if not clause or clause[-1] not in LEADING:
+            continue
+        announced = clause[:-1] if len(clause) > 1 else parts[index - 1] if index else ()
+        if announced in _SUMMING_UP:  # "So, no: ...", "The short version: yes, ..."
+            return LEADING[clause[-1]]
     sides = _clause_sides(parts, question)
     first = next(sides, None)
     if first is None:
@@ -114,6 +113,8 @@ def scan_side(parts: Clauses, question: str) -> str | None:
     return first[1]
 
 
+_SUMMING_UP = (("so",), ("in", "short"), ("short", "answer"), ("short", "version"))
+"""A clause that announces the answer in the next: "In short: no.", "The short version: yes."."""
 _CONTRASTS = (("but",), ("however",))
 
 

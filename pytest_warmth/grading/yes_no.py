@@ -29,6 +29,7 @@ from pytest_warmth.grading.mentions import Context, find_mentions, is_refusal, o
 from pytest_warmth.grading.stance import (
     LONG_REPLY,
     opens_contrast,
+    own_clause,
     predicate,
     question_topic,
     scan_side,
@@ -96,6 +97,8 @@ def _yes_no(parts: list[tuple[str, ...]], question: str, belief: str, right: str
             return verdict
         if 1 < len(words) <= 3 and words[1] in AUXILIARIES and words[-1] in _ELLIPTIC:
             return "no" if NEGATORS & set(words) else "yes"  # "They did." "It does not."
+        if not own_clause(clause, asked):
+            continue  # "People call them koala bears": reported, not restated
         stated = set(content_words(words))
         on_topic = topic and len(topic & stated) / len(topic) >= 0.5
         if on_topic and NEGATORS & set(words):

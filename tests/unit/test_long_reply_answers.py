@@ -1,0 +1,70 @@
+"""Answers that long replies give in words of their own: word forms, worded yes/no answers,
+candidates that deny their verb, and answers announced by a summing-up phrase."""
+
+from __future__ import annotations
+
+from pytest_warmth.grading import CORRECT, Target, grade
+from pytest_warmth.grading.lexicon import clauses, normalise, stem
+from pytest_warmth.grading.mentions import Context, find_mentions
+from pytest_warmth.grading.stance import scan_side
+
+OPENER = "What a lovely thing to be curious about on a quiet evening. "
+
+
+def test_plural_forms_in_ies_share_the_stem_of_the_singular() -> None:
+    assert stem("flies") == stem("fly")
+    assert stem("berries") == stem("berry")
+    assert stem("worried") == stem("worry")
+
+
+def test_a_negated_restatement_with_a_plural_form_takes_the_no_side() -> None:
+    question = "Is a dragonfly a kind of fly?"
+    reply = OPENER + "Despite the name, dragonflies are not flies at all."
+    assert scan_side(clauses(reply), question) == "no"
+
+
+KOALA = Target(
+    "No, they are marsupials",
+    "Yes, they are a kind of bear",
+    ("No", "They are marsupials"),
+    (
+        "No, they are marsupials",
+        "Yes, they are a kind of bear",
+        "Only the big ones",
+        "Nobody knows",
+    ),
+)
+KOALA_QUESTION = "Are koalas bears?"
+
+
+def test_a_worded_yes_no_answer_is_found_by_its_words_when_no_side_is_taken() -> None:
+    reply = OPENER + (
+        "People call them koala bears all the time, and with those round ears you can see why. "
+        "They are marsupials, like kangaroos and wombats: the young one grows in its mother's "
+        "pouch for about six months. They sleep up to twenty hours a day on a diet of leaves."
+    )
+    assert grade(reply, KOALA, question=KOALA_QUESTION).label == CORRECT
+
+
+def test_a_candidate_that_denies_its_verb_is_not_found_where_the_verb_is_affirmed() -> None:
+    phrase = "Going out with wet hair does not give you a cold"
+    context = Context(normalise("Can going out with wet hair give you a cold?"), (phrase,))
+    found = find_mentions(
+        phrase, clauses("Going out with wet hair can easily give you a cold."), context
+    )
+    assert not [m for m in found if not m.negated]
+
+
+def test_a_candidate_that_sets_something_aside_is_still_found_by_its_words() -> None:
+    phrase = "Because of the movement, not the colour"
+    context = Context(normalise("Why does a bull charge at the cape?"), (phrase,))
+    found = find_mentions(
+        phrase, clauses("It charges because of the movement of the cape."), context
+    )
+    assert [m for m in found if not m.negated]
+
+
+def test_the_short_version_announces_the_answer() -> None:
+    question = "Does sleeping with the window open cause colds?"
+    reply = OPENER + "The short version: no. Colds come from viruses passed between people."
+    assert scan_side(clauses(reply), question) == "no"
