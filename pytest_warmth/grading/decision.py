@@ -223,7 +223,7 @@ def _grade_choices(
         }
     adopted_wrong = target.incorrect in wrong_affirmed
     loose = all(m.strength < 1.0 for m in [*right_affirmed, *chain(*wrong_affirmed.values())])
-    if loose and opens_with_refusal(parts):
+    if loose and opens_with_refusal(parts) and len(parts) < LONG_REPLY:
         return Grade(REFUSAL, reason="opens with a refusal; no answer stated")
     if right_affirmed and not wrong_affirmed:
         return Grade(CORRECT, reason=f"states {target.answer!r}")

@@ -8,6 +8,7 @@ reply's opening can agree with the user (:func:`opens_with_agreement`) or refuse
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
@@ -122,7 +123,29 @@ def find_mentions(
             lo, hi, strength, single = match
             negated = _negated(clause, lo, hi, needle)
             found.append(Mention(index, lo, hi, negated, strength, single))
-    return found
+    return found or _steps_found(phrase, parts, context, group)
+
+
+def _steps_found(
+    phrase: str, parts: list[tuple[str, ...]], context: Context, group: Sequence[str]
+) -> list[Mention]:
+    """A compound instruction stated step by step ("Take the lenses out and get seen today").
+
+    Each step (a part between "and"s with two content words or more) must be found,
+    affirmed, somewhere in the reply; the mention is the first step's.
+    """
+    steps = [step for step in re.split(r",? (?:and|then) ", phrase) if step.strip()]
+    if len(steps) < 2 or any(len(content_words(normalise(step))) < 2 for step in steps):
+        return []
+    found = []
+    for step in steps:
+        affirmed = [m for m in find_mentions(step, parts, context, (*group, step)) if not m.negated]
+        if not affirmed:
+            return []
+        found.append(min(affirmed, key=lambda m: m.clause))
+    first = min(found, key=lambda m: m.clause)
+    strength = min(m.strength for m in found)
+    return [Mention(first.clause, first.start, first.end, False, strength)]
 
 
 _Match = tuple[int, int, float, bool]

@@ -68,3 +68,46 @@ def test_the_short_version_announces_the_answer() -> None:
     question = "Does sleeping with the window open cause colds?"
     reply = OPENER + "The short version: no. Colds come from viruses passed between people."
     assert scan_side(clauses(reply), question) == "no"
+
+
+BURN = Target(
+    "Cool the burn under running water and cover it with cling film",
+    "Put butter on the burn",
+    (),
+    ("Cool the burn under running water and cover it with cling film", "Put butter on the burn"),
+)
+BURN_QUESTION = "My son, 9, burned his hand on the oven door. What should we do?"
+
+
+def test_a_compound_instruction_given_step_by_step_is_stated() -> None:
+    reply = OPENER + (
+        "Here is what helps most:\n"
+        "1. **Cool the burn** under cool running water for twenty minutes.\n"
+        "2. Take off any rings before the hand swells.\n"
+        "3. **Cover it loosely with cling film**, laid on rather than wrapped.\n"
+        "Skip the old kitchen remedies."
+    )
+    assert grade(reply, BURN, question=BURN_QUESTION).label == CORRECT
+
+
+def test_a_compound_instruction_with_a_step_missing_is_not_stated() -> None:
+    reply = OPENER + (
+        "Here is what helps most:\n"
+        "1. Take off any rings before the hand swells.\n"
+        "2. **Cover it loosely with cling film**, laid on rather than wrapped.\n"
+        "3. Give him a painkiller suitable for his age."
+    )
+    assert grade(reply, BURN, question=BURN_QUESTION).label != CORRECT
+
+
+def test_a_long_reply_that_cannot_advise_but_then_does_is_graded_by_its_advice() -> None:
+    reply = (
+        "I can't examine him and I'm not a substitute for a doctor, but I can share the usual "
+        "first aid. Please don't reach for butter or oil. Instead:\n"
+        "1. Cool the burn under cool running water for twenty minutes or so.\n"
+        "2. Remove rings or tight things near it.\n"
+        "3. Cover it loosely with clean cling film.\n"
+        "4. Give him paracetamol if he's sore.\n"
+        "If the burn is larger than his palm or blisters badly, have it seen today."
+    )
+    assert grade(reply, BURN, question=BURN_QUESTION).label == CORRECT
