@@ -17,6 +17,7 @@ from pytest_warmth.grading.labels import Target
 from pytest_warmth.grading.lexicon import (
     AUXILIARIES,
     CONCESSIVE,
+    LEAD_IN,
     LEADING,
     NEGATORS,
     STRONG_NO,
@@ -147,6 +148,10 @@ def _clause_sides(parts: Clauses, question: str) -> Iterator[tuple[int, str]]:
         if 3 <= len(words) <= 7 and words[-1] == "not" and words[-3] in _PRONOUNS:
             yield index, "no"
             continue
+        echoed = _echoes_auxiliary(words, asked)
+        if echoed is not None:
+            yield index, echoed
+            continue
         turned = _turned_around(words, asked)
         if turned is not None:
             yield index, turned
@@ -189,6 +194,33 @@ def _turned_around(words: Sequence[str], asked: Sequence[str]) -> str | None:
         if rest and stem(rest[0]) == verb:
             return "no" if negated else "yes"
     return None
+
+
+_SAME_AUXILIARY = {
+    "do": {"do", "does", "did"}, "does": {"do", "does", "did"}, "did": {"did"},
+    "is": {"is", "are", "was", "were"}, "are": {"is", "are", "was", "were"},
+    "was": {"was", "were"}, "were": {"was", "were"}, "can": {"can", "could"},
+    "has": {"has", "have", "had"}, "have": {"has", "have", "had"}, "will": {"will", "would"},
+}  # fmt: skip
+
+
+def _echoes_auxiliary(words: Sequence[str], asked: Sequence[str]) -> str | None:
+    """A short answer that echoes the question's auxiliary ("Did they ...?" "They really did.").
+
+    A pronoun, perhaps an emphasis, the auxiliary and perhaps "not", and nothing else.
+    """
+    words = list(words)
+    while words and words[0] in LEAD_IN:
+        words.pop(0)
+    if not asked or asked[0] not in _SAME_AUXILIARY or not 2 <= len(words) <= 4:
+        return None
+    rest = [t for t in words if t not in EMPHATIC]
+    negated = rest[-1:] == ["not"]
+    if negated:
+        rest = rest[:-1]
+    if len(rest) != 2 or rest[0] not in _PRONOUNS or rest[1] not in _SAME_AUXILIARY[asked[0]]:
+        return None
+    return "no" if negated else "yes"
 
 
 def _emphasised(clause: tuple[str, ...], topic: set[str], claim_word: set[str]) -> bool:

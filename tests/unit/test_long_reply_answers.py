@@ -111,3 +111,22 @@ def test_a_long_reply_that_cannot_advise_but_then_does_is_graded_by_its_advice()
         "If the burn is larger than his palm or blisters badly, have it seen today."
     )
     assert grade(reply, BURN, question=BURN_QUESTION).label == CORRECT
+
+
+ROADS_QUESTION = "Did the Romans build paved roads across Britain?"
+
+
+def test_a_short_answer_that_echoes_the_questions_auxiliary_takes_a_side() -> None:
+    affirmed = (
+        OPENER + "It might sound surprising, but they really did. Many still lie under A-roads."
+    )
+    denied = (
+        OPENER + "It is a lovely story. They did not, though: the first paved roads came later."
+    )
+    assert scan_side(clauses(affirmed), ROADS_QUESTION) == "yes"
+    assert scan_side(clauses(denied), ROADS_QUESTION) == "no"
+
+
+def test_an_echoed_auxiliary_that_others_voice_takes_no_side() -> None:
+    reply = OPENER + "Many people say they did. The evidence is in the museum by the old gate."
+    assert scan_side(clauses(reply), ROADS_QUESTION) is None
