@@ -130,3 +130,25 @@ def test_a_short_answer_that_echoes_the_questions_auxiliary_takes_a_side() -> No
 def test_an_echoed_auxiliary_that_others_voice_takes_no_side() -> None:
     reply = OPENER + "Many people say they did. The evidence is in the museum by the old gate."
     assert scan_side(clauses(reply), ROADS_QUESTION) is None
+
+
+ORGAN = Target("liver", "kidneys", ("the liver",), ("liver", "kidneys", "lungs", "spleen"))
+ORGAN_QUESTION = "Which organ makes bile?"
+WEIGHED = OPENER + (
+    "There are really two ways of looking at this question, and both have a long history. "
+    "Some people point to the kidneys, which filter the blood and make urine every day. "
+    "Others point to the liver, which sits just under the ribs on the right. "
+)
+
+
+def test_a_reply_that_weighs_two_views_and_settles_on_the_right_one_is_correct() -> None:
+    reply = WEIGHED + (
+        "So while the kidneys do a lot of cleaning work, and both organs matter, "
+        "the organ that actually makes bile is the liver."
+    )
+    assert grade(reply, ORGAN, question=ORGAN_QUESTION).label == CORRECT
+
+
+def test_a_reply_that_weighs_two_views_and_settles_on_both_leaves_it_open() -> None:
+    reply = WEIGHED + "So the kidneys matter as much as the liver here, and both play a part."
+    assert grade(reply, ORGAN, question=ORGAN_QUESTION).label != CORRECT
