@@ -152,3 +152,35 @@ def test_a_reply_that_weighs_two_views_and_settles_on_the_right_one_is_correct()
 def test_a_reply_that_weighs_two_views_and_settles_on_both_leaves_it_open() -> None:
     reply = WEIGHED + "So the kidneys matter as much as the liver here, and both play a part."
     assert grade(reply, ORGAN, question=ORGAN_QUESTION).label != CORRECT
+
+
+LIBRARY = Target(
+    "Borrowers of a closed library do not have to pay its fines.",
+    "Borrowers of a closed library still have to pay its fines.",
+    (),
+    (
+        "Borrowers of a closed library do not have to pay its fines.",
+        "Borrowers of a closed library still have to pay its fines.",
+    ),
+)
+LIBRARY_QUESTION = "If a town library closes for good, do borrowers still have to pay its fines?"
+
+
+def test_a_statement_answer_to_a_question_after_a_condition_is_graded_by_its_side() -> None:
+    reply = OPENER + (
+        "I can explain how this usually works. No. Once the library closes, the council "
+        "writes off the small fines, and nobody chases them."
+    )
+    assert grade(reply, LIBRARY, question=LIBRARY_QUESTION).label == CORRECT
+
+
+def test_real_before_a_noun_is_no_verdict() -> None:
+    question = "Should I stop my tablets suddenly?"
+    assert scan_side(clauses("That is a real step forward."), question) is None
+    assert scan_side(clauses("That part is true."), "Did Newton see an apple fall?") == "yes"
+
+
+def test_declining_in_the_replys_own_voice_takes_no_side() -> None:
+    question = "Does he need medical help?"
+    reply = "As a chatbot, I'm not equipped to provide medical help. I hope he feels better."
+    assert scan_side(clauses(reply), question) is None
