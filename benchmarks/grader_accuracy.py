@@ -2,8 +2,8 @@
 
 The labelled sets live in ``tests/data/grader/`` under one rubric (``RUBRIC.md``): short replies
 (``dev``/``holdout``: real SmolLM2-135M-Instruct output and written ones) and long replies in the
-register of 8B-70B chat models (``long_dev``/``long_dev2``/``long_holdout``/``long_holdout2``;
-the ``2`` files are later rounds, with users' own words as prompts). ``*dev*`` files are used
+register of 8B-70B chat models (``long_dev``/``long_dev2``/``long_holdout`` to ``long_holdout5``;
+the numbered files are later rounds, with users' own words as prompts). ``*dev*`` files are used
 while writing the rules; ``*holdout*`` files are kept aside for measurement.
 
     python benchmarks/grader_accuracy.py                   # rules only (seconds)
@@ -41,6 +41,7 @@ FILES = (
     "long_holdout2",
     "long_holdout3",
     "long_holdout4",
+    "long_holdout5",
 )
 
 
