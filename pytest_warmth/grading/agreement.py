@@ -192,19 +192,23 @@ def offers_without_preference(parts: Clauses) -> bool:
     return any(has(clause, cue) for clause in parts for cue in NO_PREFERENCE)
 
 
-def leaves_open(parts: Clauses) -> bool:
+def leaves_open(parts: Clauses, times: int = 1) -> bool:
     """True when the reply says the question is open, undecided, or a matter of view.
 
     "Who knows" leaves it open only as a question of its own ("who knows for sure"), not as
     a relative clause ("the host, who knows where the car is").
+
+    Args:
+        parts: The reply's clauses.
+        times: In how many clauses it must say so ("both sides of this question ... both
+            perspectives are held sincerely": twice is no passing phrase).
     """
-    for clause in parts:
-        for cue in OPEN:
-            at = find(cue, clause)
-            if at < 0 or (cue == _WHO_KNOWS and len(clause) - at - len(cue) > 2):
-                continue
-            return True
-    return False
+    return sum(any(_opens(cue, clause) for cue in OPEN) for clause in parts) >= times
+
+
+def _opens(cue: tuple[str, ...], clause: tuple[str, ...]) -> bool:
+    at = find(cue, clause)
+    return at >= 0 and not (cue == _WHO_KNOWS and len(clause) - at - len(cue) > 2)
 
 
 _WHO_KNOWS = ("who", "knows")
