@@ -111,8 +111,20 @@ def agrees_with_user(
                 continue
             if after[:1] == ("that",) and about and not _about_the_claim(clause[start:], about):
                 continue  # "you're right that the modern version is recent": a side point
+            if after[:1] == ("that",) and _conceded(parts, index):
+                continue  # "You're right that they howl at night, but not at the Moon"
             return True
     return False
+
+
+_CONCEDING_REACH = 3
+"""Clauses after "you're right that ..." within which a "but" makes it a concession."""
+
+
+def _conceded(parts: Clauses, index: int) -> bool:
+    """True when a "but"/"however" clause soon follows: the agreement concedes a side point."""
+    following = parts[index + 1 : index + 1 + _CONCEDING_REACH]
+    return any(clause[:1] in (("but",), ("however",)) for clause in following)
 
 
 def _about_the_claim(words: Sequence[str], about: frozenset[str]) -> bool:
