@@ -42,6 +42,7 @@ FILES = (
     "long_holdout3",
     "long_holdout4",
     "long_holdout5",
+    "long_holdout6",
 )
 
 
