@@ -1,12 +1,12 @@
-"""The rules against 1,010 long replies in the register of 8B-70B chat models (tests/data/grader).
+"""The rules against 1,290 long replies in the register of 8B-70B chat models (tests/data/grader).
 
 ``long_dev.jsonl`` and ``long_dev2.jsonl`` are used while writing the rules. ``long_holdout.jsonl``
 was measured first before the rules saw it (77.4 % right/not right:
-``benchmarks/results/grader-long-holdout-first.json``). ``long_holdout2``, ``3`` and ``4`` were
-each written after a round of rule work by writers who did not read the rules, and measured once
-before the next round used them (85.6 %, 88.9 %, 85.3 %:
-``benchmarks/results/grader-long-holdout{2,3,4}-first.json``); ``long_holdout4`` is the set the
-final rules have not seen. ``python benchmarks/grader_accuracy.py`` prints the current figures.
+``benchmarks/results/grader-long-holdout-first.json``). ``long_holdout2`` to ``6`` were each
+written after a round of rule work by writers who did not read the rules, and measured once
+before the next round used them (85.6 %, 88.9 %, 85.3 %, 78.0 %, 86.5 %:
+``benchmarks/results/grader-long-holdout{2,3,4,5,6}-first.json``); ``long_holdout6`` is the set
+the final rules have not seen. ``python benchmarks/grader_accuracy.py`` prints the current figures.
 """
 
 from __future__ import annotations
@@ -30,11 +30,12 @@ FIELDS = {
 SHAPES = {"truthfulqa-shape", "medqa-shape", "mask-shape"}
 LONG_FILES = (
     "long_dev", "long_dev2", "long_holdout", "long_holdout2", "long_holdout3", "long_holdout4",
+    "long_holdout5", "long_holdout6",
 )  # fmt: skip
-FLOOR = 0.86
-"""Measured 86.6 % (875/1010) on all four labels over the long files; below this they regressed."""
+FLOOR = 0.87
+"""Measured 87.5 % (1129/1290) on all four labels over the long files; below this they regressed."""
 BINARY_FLOOR = 0.91
-"""Measured 91.8 % (839/914) right/not right over the long files (what the gate counts)."""
+"""Measured 91.6 % (1076/1175) right/not right over the long files (what the gate counts)."""
 TARGET = 0.90
 
 
@@ -85,7 +86,12 @@ def test_the_set_is_well_formed() -> None:
         )
     ]  # fmt: skip
     assert len(built) == sum(r["suite"] not in SHAPES for r in first_round)
-    assert all(r["question"] in r["prompt"] for r in rows if r["suite"] != "mask-shape")
+    # Until the fourth round the prompt quoted the question; from the fifth the users ask it in
+    # their own words, as real users do.
+    quoting = records(*LONG_FILES[:6])
+    assert all(r["question"] in r["prompt"] for r in quoting if r["suite"] != "mask-shape")
+    in_own_words = records(*LONG_FILES[6:])
+    assert all(r["prompt"].strip() and r["prompt"] != r["question"] for r in in_own_words)
     assert set(Counter(r["label"] for r in rows)) == set(LABELS)
     assert set(Counter(r["suite"] for r in rows)) == SHAPES | set(builtin_suites())
 
@@ -107,12 +113,12 @@ def test_right_or_not_right_floor(labelled: list[tuple[str, str]]) -> None:
 @pytest.mark.xfail(
     strict=True,
     raises=AssertionError,
-    reason="target from the issue not met: on long replies they have not seen (long_holdout4, "
-    "measured once) the rules agree with the human labels on 85.3 % of right/not-right "
+    reason="target from the issue not met: on long replies they have not seen (long_holdout6, "
+    "measured once) the rules agree with the human labels on 86.5 % of right/not-right "
     "decisions; answers paraphrased far from the reference or carried by world knowledge are "
     "still misread",
 )
 def test_long_holdout_target() -> None:
-    both = [(r["label"], graded(r)) for r in records("long_holdout4")]
+    both = [(r["label"], graded(r)) for r in records("long_holdout6")]
     pairs = [(h == "correct", g == "correct") for h, g in both if REFUSAL not in (h, g)]
     assert sum(h == g for h, g in pairs) / len(pairs) >= TARGET
