@@ -120,7 +120,25 @@ def agreement(labelled: dict[str, Any], regraded: dict[str, Any]) -> dict[str, A
         "agreement": same / len(binary) if binary else None,
         "kappa": round(cohen_kappa(binary), 3),
         "confusion": {f"study {w} / rules {g}": n for (w, g), n in sorted(pairs.items())},
+        "by_unclear_policy": by_unclear_policy(pairs),
     }  # fmt: skip
+
+
+def by_unclear_policy(pairs: Counter[tuple[str, str]]) -> dict[str, dict[str, Any]]:
+    """Agreement and kappa under each ``--warmth-unclear`` policy (wrong, right, left out)."""
+    kept = [(w, g) for (w, g), n in pairs.items() if "refusal" not in (w, g) for _ in range(n)]
+    figures = {}
+    for policy in ("wrong", "right", "exclude"):
+        counted = {"correct", "unclear"} if policy == "right" else {"correct"}
+        binary = [
+            (want == "correct", got in counted)
+            for want, got in kept if not (policy == "exclude" and got == "unclear")
+        ]  # fmt: skip
+        figures[policy] = {
+            "replies": len(binary), "agree": sum(a == b for a, b in binary),
+            "kappa": round(cohen_kappa(binary), 3),
+        }  # fmt: skip
+    return figures
 
 
 def main() -> None:
