@@ -1,5 +1,9 @@
-"""Answers that long replies give in words of their own: word forms, worded yes/no answers,
-candidates that deny their verb, and answers announced by a summing-up phrase."""
+"""How the rules read long replies in words of their own (the fifth and sixth rounds).
+
+Word forms and worded answers, sides taken late or by an echoed auxiliary, compound
+instructions given step by step, advice after a disclaimer, recommendations, questions left
+open or settled, and agreement that only concedes a side point.
+"""
 
 from __future__ import annotations
 
