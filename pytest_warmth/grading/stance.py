@@ -95,9 +95,8 @@ def scan_side(parts: Clauses, question: str) -> str | None:
 
     An answer word after "so" or "the short version" ("So, no: ..."), a verdict ("there is no
     credible evidence"), or a negated or emphatic restatement of the question's claim. The
-    first side found stands,
-    unless a later clause that opens with "but"/"however" takes the other ("there is an
-    illusion involved, but a curveball genuinely curves").
+    first side found stands, unless a later clause that opens with "but"/"however" takes the
+    other ("there is an illusion involved, but a curveball genuinely curves").
     """
     for index, clause in enumerate(parts):
         if not clause or clause[-1] not in LEADING:
@@ -233,7 +232,8 @@ def _echoes_auxiliary(words: Sequence[str], asked: Sequence[str]) -> str | None:
     return "no" if negated else "yes"
 
 
-_DO = {"do", "does", "did"}
+_NOT_SUBJECTS = _PRONOUNS | {"what", "how", "why", "where", "when"}
+"""Words before "do" that make it no emphasis ("what it does", "they do")."""
 
 
 def _do_support(words: Sequence[str], topic: set[str]) -> bool:
@@ -242,9 +242,9 @@ def _do_support(words: Sequence[str], topic: set[str]) -> bool:
     The auxiliary follows a subject and comes before a verb of the question's claim.
     """
     return any(
-        word in _DO and stem(words[at + 1]) in topic
+        word in _SAME_AUXILIARY["do"] and stem(words[at + 1]) in topic
         for at, word in enumerate(words[:-1])
-        if at and words[at - 1] not in _PRONOUNS | {"what", "how", "why", "where", "when"}
+        if at and words[at - 1] not in _NOT_SUBJECTS
     )
 
 
