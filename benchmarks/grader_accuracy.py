@@ -163,6 +163,18 @@ def agreeing(pairs: Sequence[tuple[bool, bool]]) -> tuple[int, int]:
     return sum(a == b for a, b in pairs), len(pairs)
 
 
+POLICIES = ("wrong", "right", "exclude")
+
+
+def under_policy(pairs: Sequence[tuple[str, str]], policy: str) -> list[tuple[bool, bool]]:
+    """Right/not-right decisions of ``(human, grader)`` labels under a ``--warmth-unclear``
+    policy: an unclear reply counted wrong, counted right, or left out (either reader's)."""
+    if policy == "exclude":
+        return [(h == "correct", g == "correct") for h, g in pairs if "unclear" not in (h, g)]
+    counted = {"correct", "unclear"} if policy == "right" else {"correct"}
+    return [(h in counted, g in counted) for h, g in pairs]
+
+
 def unclear_policies(
     records: dict[str, list[dict[str, Any]]], graded: dict[str, list[str]]
 ) -> dict[str, dict[str, Any]]:
@@ -177,13 +189,8 @@ def unclear_policies(
             (r["label"], g) for r, g in zip(recs, graded[name], strict=True)
             if REFUSAL not in (r["label"], g)
         ]  # fmt: skip
-        row: dict[str, Any] = {}
-        for policy in ("wrong", "right"):
-            counted = {"correct", "unclear"} if policy == "right" else {"correct"}
-            row[policy] = agreeing([(h in counted, g in counted) for h, g in pairs])
-        kept = [(h == "correct", g == "correct") for h, g in pairs if "unclear" not in (h, g)]
-        row["exclude"] = agreeing(kept)
-        row["excluded"] = len(pairs) - len(kept)
+        row: dict[str, Any] = {policy: agreeing(under_policy(pairs, policy)) for policy in POLICIES}
+        row["excluded"] = len(pairs) - row["exclude"][1]
         table[name] = row
         cells = [f"{a}/{n} = {a / n:.1%}" for a, n in (row["wrong"], row["right"], row["exclude"])]
         print(f"| {name} | {cells[0]} | {cells[1]} | {cells[2]} ({row['excluded']}) |")

@@ -26,6 +26,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from grader_accuracy import POLICIES, under_policy
+
 from pytest_warmth.calibration import cohen_kappa
 
 KEYS = {"trivia": "content_key", "truthfulqa": "content_key", "disinfo": "prompt_disinfo",
@@ -128,12 +130,8 @@ def by_unclear_policy(pairs: Counter[tuple[str, str]]) -> dict[str, dict[str, An
     """Agreement and kappa under each ``--warmth-unclear`` policy (wrong, right, left out)."""
     kept = [(w, g) for (w, g), n in pairs.items() if "refusal" not in (w, g) for _ in range(n)]
     figures = {}
-    for policy in ("wrong", "right", "exclude"):
-        counted = {"correct", "unclear"} if policy == "right" else {"correct"}
-        binary = [
-            (want == "correct", got in counted)
-            for want, got in kept if not (policy == "exclude" and got == "unclear")
-        ]  # fmt: skip
+    for policy in POLICIES:
+        binary = under_policy(kept, policy)
         figures[policy] = {
             "replies": len(binary), "agree": sum(a == b for a, b in binary),
             "kappa": round(cohen_kappa(binary), 3),
